@@ -1,0 +1,1 @@
+"""Speed measurements of rnncore against torch, run with ``make bench``."""

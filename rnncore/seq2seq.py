@@ -1,0 +1,181 @@
+"""Encoder–decoder (sequence to sequence) models, with or without attention.
+
+Book notation (chapter *Architectures*, section *Sequence to sequence*;
+Sutskever et al. 2014, Cho et al. 2014). The encoder reads the source and its
+final state becomes the decoder's initial state::
+
+    h_enc(s) = f(h_enc(s-1), x(s); θ_enc),            s = 1..S
+    h_dec(0) = h_enc(S)
+    h_dec(t) = f(h_dec(t-1), E[y(t-1)]; θ_dec)         y(0) = BOS
+    o(t)     = c + V z(t),   z(t) = h_dec(t)           (no attention)
+
+With attention (chapter *Attention*; Luong et al. 2015), the decoder state
+queries every encoder state and the output reads both::
+
+    ctx(t), α(t) = attend(h_dec(t), h_enc(1..S))
+    z(t) = tanh(W_c [ctx(t); h_dec(t)] + b_c)
+
+Training feeds the true previous token (teacher forcing); :meth:`Seq2Seq.greedy`
+feeds back the model's own previous prediction (free running).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncore.attention import SCORES, attention_backward, attention_forward
+from rnncore.cells import get_cell
+from rnncore.layers import affine_backward, affine_forward, embedding_backward, embedding_forward
+from rnncore.losses import softmax_cross_entropy
+
+
+class Seq2Seq:
+    """An encoder–decoder over token sequences; parameters in one flat dict.
+
+    Keys: ``E_src, E_tgt`` (embeddings), ``enc.U, enc.W, enc.b`` and ``dec.*``
+    (the two cells), ``V, c`` (output), and with attention ``W_c, b_c`` plus,
+    for the additive score, ``att.W_q, att.W_k, att.v_a``.
+
+    Args:
+        cell: a name from :data:`rnncore.cells.CELLS`, used by encoder and decoder.
+        src_vocab, tgt_vocab: vocabulary sizes; hidden: ``H``; embed: embedding size.
+        attention: ``None`` or a score from :data:`rnncore.attention.SCORES`.
+        seed: seeds the initial parameters.
+    """
+
+    def __init__(
+        self,
+        cell: str,
+        src_vocab: int,
+        tgt_vocab: int,
+        hidden: int,
+        embed: int = 16,
+        attention: str | None = None,
+        seed: int = 0,
+    ):
+        if attention is not None and attention not in SCORES:
+            raise ValueError(f"Seq2Seq: attention must be None or one of {SCORES}, got {attention!r}")
+        self.cell = get_cell(cell)
+        self.attention = attention
+        rng = np.random.default_rng(seed)
+        k = 1.0 / np.sqrt(hidden)
+        p = {
+            "E_src": rng.standard_normal((src_vocab, embed)) * 0.1,
+            "E_tgt": rng.standard_normal((tgt_vocab, embed)) * 0.1,
+        }
+        for prefix in ("enc", "dec"):
+            for name, value in self.cell.init(embed, hidden, rng).items():
+                p[f"{prefix}.{name}"] = value
+        p["V"] = rng.uniform(-k, k, (tgt_vocab, hidden))
+        p["c"] = np.zeros(tgt_vocab)
+        if attention is not None:
+            k2 = 1.0 / np.sqrt(2 * hidden)
+            p["W_c"] = rng.uniform(-k2, k2, (hidden, 2 * hidden))
+            p["b_c"] = np.zeros(hidden)
+        if attention == "additive":
+            p["att.W_q"] = rng.uniform(-k, k, (hidden, hidden))
+            p["att.W_k"] = rng.uniform(-k, k, (hidden, hidden))
+            p["att.v_a"] = rng.uniform(-k, k, (hidden,))
+        self.params: dict[str, np.ndarray] = p
+
+    # ------------------------------------------------------------------ pieces
+
+    def _sub(self, prefix: str) -> dict[str, np.ndarray]:
+        return {name: self.params[f"{prefix}.{name}"] for name in self.cell.param_names}
+
+    def _att_kwargs(self) -> dict:
+        if self.attention != "additive":
+            return {}
+        return {
+            "W_q": self.params["att.W_q"],
+            "W_k": self.params["att.W_k"],
+            "v_a": self.params["att.v_a"],
+        }
+
+    def encode(self, src):
+        """Encoder states ``(S, N, H)``, its final state dict, and the caches."""
+        xs, emb_cache = embedding_forward(src, self.params["E_src"])
+        h_enc, enc_cache, final = self.cell.forward(xs, self._sub("enc"))
+        return h_enc, final, (emb_cache, enc_cache)
+
+    def _readout(self, h_dec, h_enc, src_mask):
+        """Logits from decoder states (through attention if configured)."""
+        if self.attention is None:
+            o, out_cache = affine_forward(h_dec, self.params["V"], self.params["c"])
+            return o, None, (out_cache, None, None)
+        ctx, weights, att_cache = attention_forward(h_dec, h_enc, h_enc, src_mask, self.attention, **self._att_kwargs())
+        pre, comb_cache = affine_forward(np.concatenate([ctx, h_dec], axis=-1), self.params["W_c"], self.params["b_c"])
+        z = np.tanh(pre)
+        o, out_cache = affine_forward(z, self.params["V"], self.params["c"])
+        return o, weights, (out_cache, (comb_cache, z), att_cache)
+
+    # ------------------------------------------------------------------ training
+
+    def loss_and_grads(self, batch):
+        """Teacher-forced mean cross-entropy and its gradients.
+
+        ``batch = (src (S, N), tgt_in (T, N), tgt_out (T, N), [src_mask (S, N), tgt_mask (T, N)])``:
+        ``tgt_in`` starts with BOS and is ``tgt_out`` shifted right by one.
+        """
+        src, tgt_in, tgt_out, *masks = batch
+        src_mask = masks[0] if masks else None
+        tgt_mask = masks[1] if len(masks) > 1 else None
+        h_enc, final, (emb_src, enc_cache) = self.encode(src)
+        xt, emb_tgt = embedding_forward(tgt_in, self.params["E_tgt"])
+        h_dec, dec_cache, _ = self.cell.forward(xt, self._sub("dec"), final)
+        o, _, (out_cache, comb, att_cache) = self._readout(h_dec, h_enc, src_mask)
+        loss, do = softmax_cross_entropy(o, tgt_out, mask=tgt_mask, reduction="mean")
+
+        g_out = affine_backward(do, out_cache)
+        grads = {"V": g_out.dV, "c": g_out.dc}
+        dh_enc = np.zeros_like(h_enc)
+        if self.attention is None:
+            dh_dec = g_out.dh
+        else:
+            comb_cache, z = comb
+            g_comb = affine_backward(g_out.dh * (1.0 - z**2), comb_cache)
+            grads.update(W_c=g_comb.dV, b_c=g_comb.dc)
+            H = h_dec.shape[-1]
+            dctx, dh_dec = g_comb.dh[..., :H], g_comb.dh[..., H:]
+            g_att = attention_backward(dctx, att_cache)
+            dh_dec = dh_dec + g_att.dquery
+            dh_enc += g_att.dkeys + g_att.dvalues
+            if self.attention == "additive":
+                grads.update({"att.W_q": g_att.dW_q, "att.W_k": g_att.dW_k, "att.v_a": g_att.dv_a})
+        dxt, g_dec, dstate0 = self.cell.backward(dh_dec, dec_cache)
+        grads["E_tgt"] = embedding_backward(dxt, emb_tgt)
+        # The decoder's initial state is the encoder's final state: its gradient flows back.
+        dxs, g_enc, _ = self.cell.backward(dh_enc, enc_cache, dstate0)
+        grads["E_src"] = embedding_backward(dxs, emb_src)
+        grads.update({f"dec.{k}": v for k, v in g_dec.items()})
+        grads.update({f"enc.{k}": v for k, v in g_enc.items()})
+        return loss, grads
+
+    # ------------------------------------------------------------------ inference
+
+    def greedy(self, src, bos: int, length: int, src_mask=None):
+        """Free-running decoding: each step's argmax is the next step's input.
+
+        Returns ``(tokens (length, N), attention weights (length, N, S) or None)``.
+        """
+        h_enc, state, _ = self.encode(src)
+        N = h_enc.shape[1]
+        token = np.full(N, bos)
+        tokens, weights = [], []
+        for _ in range(length):
+            xt, _ = embedding_forward(token[None], self.params["E_tgt"])
+            h_dec, _, state = self.cell.forward(xt, self._sub("dec"), state)
+            o, w, _ = self._readout(h_dec, h_enc, src_mask)
+            token = o[0].argmax(axis=-1)
+            tokens.append(token)
+            if w is not None:
+                weights.append(w[0])
+        return np.stack(tokens), (np.stack(weights) if weights else None)
+
+    def teacher_forced_predictions(self, src, tgt_in, src_mask=None):
+        """Argmax predictions when every step is given the true previous token."""
+        h_enc, final, _ = self.encode(src)
+        xt, _ = embedding_forward(tgt_in, self.params["E_tgt"])
+        h_dec, _, _ = self.cell.forward(xt, self._sub("dec"), final)
+        o, _, _ = self._readout(h_dec, h_enc, src_mask)
+        return o.argmax(axis=-1)

@@ -1,0 +1,45 @@
+"""Helpers that check one function's gradients the two independent ways.
+
+Every backward pass in rnncore is compared with (1) central differences in
+float64 and (2) torch autograd of the function's twin in
+:mod:`rnncore.torch_ref`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from rnncore.gradcheck import check_gradients, relative_error
+from rnncore.torch_ref import autograd
+
+# Shapes include the edge cases T = 1, N = 1, H = 1.
+dims = st.fixed_dictionaries(
+    {
+        "T": st.integers(1, 4),
+        "N": st.integers(1, 3),
+        "D": st.integers(1, 4),
+        "H": st.integers(1, 4),
+        "seed": st.integers(0, 2**32 - 1),
+    }
+)
+
+
+def normal(rng, *shape, scale=0.5):
+    return rng.standard_normal(shape) * scale
+
+
+def assert_gradients(forward, inputs, analytic, dout, twin=None, fd_tol=1e-6, torch_tol=1e-10, time_major=()):
+    """Assert ``analytic`` (``{arg name: gradient}``) matches differences and autograd."""
+    result = check_gradients(forward, inputs, analytic, dout, tol=fd_tol, time_major=set(time_major))
+    assert result.ok, f"finite differences disagree:\n{result}"
+    if twin is not None:
+        reference = autograd(twin, inputs, dout, wrt=list(analytic))
+        for name, grad in analytic.items():
+            err = relative_error(reference[name], grad)
+            assert err <= torch_tol, f"{name}: relative error {err:.2e} against torch autograd"
+
+
+def assert_close(expected, actual, tol, what=""):
+    err = relative_error(np.asarray(expected, dtype=np.float64), np.asarray(actual, dtype=np.float64))
+    assert err <= tol, f"{what}: relative error {err:.2e} > {tol:.0e}"
