@@ -67,8 +67,9 @@ class ShapeChecker:
             )
         return arr
 
-    def _resolve(self, shape: Sequence[str | int]) -> tuple:
-        return tuple(s if isinstance(s, int) else self.dims.get(s, s) for s in shape)
+    def _resolve(self, shape: Sequence[str | int]) -> str:
+        """The shape with every bound symbol replaced by its size: ``(4, 2, Hv)``."""
+        return self._spell([s if isinstance(s, int) else self.dims.get(s, s) for s in shape])
 
     @staticmethod
     def _spell(shape: Sequence[str | int]) -> str:

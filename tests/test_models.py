@@ -120,4 +120,6 @@ def test_sampling_is_reproducible_and_stays_in_the_vocabulary():
     b = model.sample(0, 20, np.random.default_rng(5))
     assert a == b and all(0 <= t < 7 for t in a)
     with pytest.raises(ValueError, match="only a token language model"):
-        SequenceModel("rnn", 2, 3, 1, input="vectors", readout="last", loss="squared").sample(0, 3, np.random.default_rng())
+        SequenceModel("rnn", 2, 3, 1, input="vectors", readout="last", loss="squared").sample(
+            0, 3, np.random.default_rng()
+        )

@@ -1,0 +1,93 @@
+"""The gradient checker itself: it must catch wrong gradients and say where."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rnncore import gradcheck, lstm, rnn
+
+
+def _rnn_case(seed=0, T=5):
+    rng = np.random.default_rng(seed)
+    p = {"U": rng.standard_normal((3, 2)) * 0.5, "W": rng.standard_normal((3, 3)) * 0.5, "b": rng.standard_normal(3)}
+    x = rng.standard_normal((T, 2, 2))
+    h, cache = rnn.rnn_forward(x, **p)
+    dh = rng.standard_normal(h.shape)
+    return x, p, dh, rnn.rnn_backward(dh, cache)
+
+
+def test_correct_gradients_pass():
+    x, p, dh, g = _rnn_case()
+    result = gradcheck.check_gradients(
+        lambda **kw: rnn.rnn_forward(**kw)[0], {"x": x, **p}, {"x": g.dx, "U": g.dU, "W": g.dW, "b": g.db}, dh
+    )
+    assert result.ok and result.worst.relative_error < 1e-8
+
+
+def test_a_transposed_weight_gradient_is_named():
+    x, p, dh, g = _rnn_case()
+    result = gradcheck.check_gradients(
+        lambda **kw: rnn.rnn_forward(**kw)[0], {"x": x, **p}, {"x": g.dx, "W": g.dW.T, "b": g.db}, dh
+    )
+    assert not result.ok
+    assert [r.name for r in result.reports if not r.ok] == ["W"]
+    assert result.worst.name == "W" and "WRONG" in str(result)
+
+
+def test_the_time_step_where_a_sequence_gradient_departs_is_reported():
+    x, p, dh, g = _rnn_case(T=6)
+    dx = g.dx.copy()
+    dx[:3] *= 1.5  # wrong at t = 0, 1, 2: seen first at t = 2 going backward in time
+    result = gradcheck.check_gradients(
+        lambda **kw: rnn.rnn_forward(**kw)[0], {"x": x, **p}, {"x": dx}, dh, time_major={"x"}
+    )
+    (report,) = result.reports
+    assert not report.ok and report.time_step == 2 and "t=2" in str(report)
+
+
+def test_missing_or_misshapen_gradients_are_reported_not_raised():
+    reports = gradcheck.compare_gradients({"a": np.ones(3), "b": np.ones(2)}, {"a": np.ones(4)})
+    assert [r.relative_error for r in reports] == [float("inf"), float("inf")]
+
+
+def test_non_finite_gradients_fail():
+    (r,) = gradcheck.compare_gradients({"a": np.ones(3)}, {"a": np.array([1.0, np.nan, 1.0])})
+    assert not r.ok
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(1e-6, 1e6))
+def test_relative_error_is_symmetric_scale_free_and_zero_on_equality(seed, scale):
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal(7), rng.standard_normal(7)
+    assert gradcheck.relative_error(a, a) == 0.0
+    assert gradcheck.relative_error(a, b) == pytest.approx(gradcheck.relative_error(b, a))
+    assert gradcheck.relative_error(a * scale, b * scale) == pytest.approx(gradcheck.relative_error(a, b))
+    assert 0.0 <= gradcheck.relative_error(a, b) <= 1.0
+
+
+def test_numerical_gradients_of_tuple_outputs_and_no_mutation():
+    rng = np.random.default_rng(0)
+    x, h, c = rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    U, W, b = rng.standard_normal((16, 3)), rng.standard_normal((16, 4)), rng.standard_normal(16)
+    inputs = {"x": x, "h_prev": h, "c_prev": c, "U": U, "W": W, "b": b}
+    before = {k: v.copy() for k, v in inputs.items()}
+    dh, dc = rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    _, _, cache = lstm.lstm_step_forward(**inputs)
+    g = lstm.lstm_step_backward(dh, dc, cache)
+
+    def f(**kw):
+        hn, cn, _ = lstm.lstm_step_forward(**kw)
+        return hn, cn
+
+    result = gradcheck.check_gradients(f, inputs, {"c_prev": g.dc_prev, "W": g.dW}, (dh, dc))
+    assert result.ok, str(result)
+    for k in inputs:
+        np.testing.assert_array_equal(inputs[k], before[k])
+
+
+def test_the_absolute_floor_only_forgives_tiny_gradients():
+    (r,) = gradcheck.compare_gradients({"a": np.array([1e-12, 0.0])}, {"a": np.array([2e-12, 0.0])}, atol=1e-9)
+    assert r.relative_error > 0.1 and r.ok
+    (r,) = gradcheck.compare_gradients({"a": np.array([1.0, 0.0])}, {"a": np.array([2.0, 0.0])}, atol=1e-9)
+    assert not r.ok
