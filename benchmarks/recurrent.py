@@ -18,20 +18,24 @@ SHAPES = {"small": (100, 32, 64, 128), "large": (50, 256, 256, 512)}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
-def median_ms(runners: dict, repeats: int) -> dict[str, float]:
-    """Median milliseconds of each runner, timed in interleaved rounds.
+def median_ms(runners: dict, repeats: int, rounds: int = 3) -> dict[str, float]:
+    """Median milliseconds of each runner over ``rounds`` blocks of ``repeats`` runs.
 
-    Interleaving (a, b, c, a, b, c, ...) exposes every runner to the same
-    background load, so the ratios are steadier than the absolute figures.
+    Each runner is timed in a block of consecutive runs after a warm-up call,
+    and the blocks rotate (a, b, c, a, b, c, ...) so slow drifts of the machine
+    reach every runner. Blocks rather than single runs interleaved: numpy's
+    BLAS threads and torch's OpenMP threads both spin for a while after a call,
+    and on two cores a runner started right after the other one competes with
+    its spinning threads and is timed slower than it is.
     """
-    for fn in runners.values():
-        fn()  # warm-up: first-touch allocations, BLAS thread start
     times: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(repeats):
+    for _ in range(rounds):
         for name, fn in runners.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
+            fn()  # warm-up: first-touch allocations, thread pools awake
+            for _ in range(repeats):
+                start = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - start)
     return {name: 1e3 * statistics.median(ts) for name, ts in times.items()}
 
 
@@ -94,7 +98,7 @@ def torch_runner(kind, x, params, dh):
 
 def measure(repeats: dict[str, int] | None = None) -> list[dict]:
     """One row per (cell, shape): milliseconds for rnncore, per-gate numpy and torch."""
-    repeats = repeats or {"small": 21, "large": 7}
+    repeats = repeats or {"small": 7, "large": 2}
     rng = np.random.default_rng(0)
     rows = []
     for shape_name, (T, N, D, H) in SHAPES.items():
