@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rnncore._checks import ShapeChecker, float_dtype
+from rnncore._shared import check_elman, weight_grads
 
 
 class LeakyCache(NamedTuple):
@@ -63,12 +64,8 @@ def leaky_forward(x, U, W, b, alpha, h0=None) -> tuple[np.ndarray, LeakyCache]:
         ``h (T, N, H)`` and the cache.
     """
     s = ShapeChecker("leaky_forward")
-    x = s.array("x", x, ("T", "N", "D"))
-    U = s.array("U", U, ("H", "D"))
-    W = s.array("W", W, ("H", "H"))
-    b = s.array("b", b, ("H",))
+    x, U, W, b, h0 = check_elman(s, x, U, W, b, h0)
     alpha = _check_alpha(s, alpha)
-    h0 = s.optional("h0", h0, ("N", "H"))
     T, N, D = x.shape
     H = U.shape[0]
     dtype = float_dtype(x, U, W, b, h0)
@@ -96,13 +93,6 @@ def leaky_backward(dh, cache: LeakyCache) -> LeakyGrads:
         np.multiply(total, hs[t] - h_hat[t], out=dalpha_terms[t])
         np.multiply(total * (1.0 - alpha), 1.0 - h_hat[t] ** 2, out=da[t])
         carry = alpha * total + da[t] @ W
-    da2 = da.reshape(T * N, H)
+    dx, dU, dW, db = weight_grads(da, x, hs[:-1], U)
     dalpha = dalpha_terms.sum(axis=(0, 1))
-    return LeakyGrads(
-        dx=(da2 @ U).reshape(T, N, D),
-        dh0=carry,
-        dU=da2.T @ x.reshape(T * N, D),
-        dW=da2.T @ hs[:-1].reshape(T * N, H),
-        db=da2.sum(axis=0),
-        dalpha=dalpha if alpha.ndim else np.asarray(dalpha.sum()),
-    )
+    return LeakyGrads(dx, carry, dU, dW, db, dalpha if alpha.ndim else np.asarray(dalpha.sum()))

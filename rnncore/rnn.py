@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rnncore._checks import ShapeChecker, float_dtype
+from rnncore._shared import check_elman, weight_grads
 
 
 class RNNStepCache(NamedTuple):
@@ -109,12 +110,7 @@ def rnn_forward(x, U, W, b, h0=None) -> tuple[np.ndarray, RNNCache]:
     Returns:
         ``h (T, N, H)``, the states ``h(1..T)``, and the cache for :func:`rnn_backward`.
     """
-    s = ShapeChecker("rnn_forward")
-    x = s.array("x", x, ("T", "N", "D"))
-    U = s.array("U", U, ("H", "D"))
-    W = s.array("W", W, ("H", "H"))
-    b = s.array("b", b, ("H",))
-    h0 = s.optional("h0", h0, ("N", "H"))
+    x, U, W, b, h0 = check_elman(ShapeChecker("rnn_forward"), x, U, W, b, h0)
     T, N, D = x.shape
     H = U.shape[0]
     dtype = float_dtype(x, U, W, b, h0)
@@ -149,11 +145,5 @@ def rnn_backward(dh, cache: RNNCache) -> RNNGrads:
         np.add(dh[t], carry, out=da[t])
         da[t] *= 1.0 - hs[t + 1] ** 2
         carry = da[t] @ W
-    da2 = da.reshape(T * N, H)
-    return RNNGrads(
-        dx=(da2 @ U).reshape(T, N, D),
-        dh0=carry,
-        dU=da2.T @ x.reshape(T * N, D),
-        dW=da2.T @ hs[:-1].reshape(T * N, H),
-        db=da2.sum(axis=0),
-    )
+    dx, dU, dW, db = weight_grads(da, x, hs[:-1], U)
+    return RNNGrads(dx=dx, dh0=carry, dU=dU, dW=dW, db=db)

@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rnncore._checks import ShapeChecker, float_dtype
+from rnncore._shared import check_elman, weight_grads
 
 
 class SkipCache(NamedTuple):
@@ -52,12 +53,8 @@ def skip_rnn_forward(x, U, W, W_s, b, d: int, h0=None) -> tuple[np.ndarray, Skip
         ``h (T, N, H)`` and the cache.
     """
     s = ShapeChecker("skip_rnn_forward")
-    x = s.array("x", x, ("T", "N", "D"))
-    U = s.array("U", U, ("H", "D"))
-    W = s.array("W", W, ("H", "H"))
+    x, U, W, b, h0 = check_elman(s, x, U, W, b, h0)
     W_s = s.array("W_s", W_s, ("H", "H"))
-    b = s.array("b", b, ("H",))
-    h0 = s.optional("h0", h0, ("N", "H"))
     if int(d) != d or d < 2:
         raise ValueError(f"skip_rnn_forward: d must be an integer ≥ 2, got {d!r}")
     d = int(d)
@@ -87,12 +84,6 @@ def skip_rnn_backward(dh, cache: SkipCache) -> SkipGrads:
         arriving[t - 1] += da[t - 1] @ W
         arriving[_source(t, d)] += da[t - 1] @ W_s
         skipped[t - 1] = hs[_source(t, d)]
-    da2 = da.reshape(T * N, H)
-    return SkipGrads(
-        dx=(da2 @ U).reshape(T, N, D),
-        dh0=arriving[0],
-        dU=da2.T @ x.reshape(T * N, D),
-        dW=da2.T @ hs[:-1].reshape(T * N, H),
-        dW_s=da2.T @ skipped.reshape(T * N, H),
-        db=da2.sum(axis=0),
-    )
+    dx, dU, dW, db = weight_grads(da, x, hs[:-1], U)
+    dW_s = da.reshape(T * N, H).T @ skipped.reshape(T * N, H)
+    return SkipGrads(dx=dx, dh0=arriving[0], dU=dU, dW=dW, dW_s=dW_s, db=db)
