@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test lint unit bench book clean
+.PHONY: venv test lint unit bench book browser clean
 
 venv: $(VENV)/.installed
 
@@ -19,18 +19,27 @@ $(VENV)/.installed: pyproject.toml
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check rnncore tests benchmarks
+	$(BIN)/ruff format --check rnncore tests benchmarks book/_ext
 
-unit: venv
+unit: venv browser
 	$(BIN)/python -m pytest
 
 test: lint unit
+
+# Debian's Chromium for the browser checks of the book (Playwright drives it;
+# `playwright install` cannot download browsers here). Needs root, as in CI.
+browser:
+	@command -v chromium >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "make browser: chromium is missing; install Debian's chromium as root"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 bench: venv
 	$(BIN)/python -m benchmarks
 
 book: venv
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . -W -n --keep-going || exit 1; \
+	echo "Book built in $$(( $$(date +%s) - start )) s (chapters unchanged since the last build come from the cache)."
 	@echo "Open the book at file://$(abspath _build/html/index.html)"
 
 clean:

@@ -72,7 +72,7 @@ def plot_unrolled(T: int = 4, ax=None, outputs: bool = True, losses: bool = Fals
         if losses:
             _node(ax, x, 3, f"$L^{{({t})}}$", "#f4cccc")
             _arrow(ax, (x, 2.22), (x, 2.78))
-    ax.set_xlim(-1.0, 1.6 * (T - 1) + 1.0)
+    ax.set_xlim(-1.3, 1.6 * (T - 1) + 1.0)
     ax.set_aspect("equal")
     ax.axis("off")
     return ax

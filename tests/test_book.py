@@ -1,0 +1,152 @@
+"""The built book, checked in a real browser (Debian's Chromium driven by Playwright).
+
+The book is built once per session with warnings as errors (a chapter that
+raises, a broken cross-reference or a missing citation fails here). Then
+every page is served from localhost and opened in headless Chromium:
+
+* no console errors and no failed or off-machine requests (the book must
+  work with no network, MathJax included);
+* every equation typeset by MathJax, and no raw TeX left in the text;
+* every image loaded;
+* every internal link pointing at a page that exists, and at an anchor that
+  exists on it.
+
+A full-page screenshot of each page is saved under ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def toc_pages() -> list[str]:
+    """Every page listed in ``_toc.yml``, as paths relative to the HTML root."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return [f"{f}.html" for f in files]
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    jb = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going"], capture_output=True, text=True, cwd=ROOT
+    )
+    warnings = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "WARNING:" in line]
+    assert result.returncode == 0, "the book build failed:\n" + "\n".join(warnings or result.stdout.splitlines()[-30:])
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def server(built_book):
+    handler = functools.partial(QuietHandler, directory=str(built_book))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def test_every_toc_page_was_built(built_book):
+    missing = [p for p in toc_pages() if not (built_book / p).is_file()]
+    assert not missing, f"pages in _toc.yml with no HTML: {missing}"
+
+
+@pytest.mark.parametrize("page_path", toc_pages())
+def test_page_in_browser(page_path, server, browser, built_book):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url} ({r.failure})"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+    page.on("request", lambda r: problems.append(f"off-machine request: {r.url}") if not _local(r.url) else None)
+
+    page.goto(urljoin(server, page_path), wait_until="load")
+    # Sphinx loads MathJax only on pages that contain math.
+    if page.evaluate("() => document.querySelectorAll('span.math, div.math').length > 0"):
+        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        page.evaluate("MathJax.startup.promise")
+    page.wait_for_load_state("networkidle")
+
+    math = page.evaluate(
+        """() => ({
+            total: document.querySelectorAll('span.math, div.math').length,
+            typeset: document.querySelectorAll('span.math mjx-container, div.math mjx-container').length,
+            errors: document.querySelectorAll('mjx-merror').length,
+            text: document.querySelector('main, article, body').innerText,
+        })"""
+    )
+    assert math["total"] == math["typeset"], f"{math['total'] - math['typeset']} equations not typeset"
+    assert math["errors"] == 0, f"{math['errors']} MathJax errors"
+    raw = re.findall(r"\\\(|\\\[|\$\$|\\begin\{", math["text"])
+    assert not raw, f"raw TeX left in the page text: {raw[:5]}"
+
+    images = page.evaluate("() => [...document.images].map(i => ({src: i.src, ok: i.complete && i.naturalWidth > 0}))")
+    broken = [i["src"] for i in images if not i["ok"]]
+    assert not broken, f"images that did not load: {broken}"
+
+    links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    bad_links = [link for link in links if _local(link) and not _resolves(link, server, built_book)]
+    assert not bad_links, f"internal links that do not resolve: {sorted(set(bad_links))}"
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (Path(page_path).stem + ".png")), full_page=True)
+    page.close()
+    assert not problems, "\n".join(problems)
+
+
+def _local(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob", "about") or parsed.hostname in ("127.0.0.1", "localhost")
+
+
+@functools.cache
+def _ids(path: Path) -> frozenset[str]:
+    return frozenset(re.findall(r'id="([^"]+)"', path.read_text(encoding="utf-8")))
+
+
+def _resolves(link: str, server: str, root: Path) -> bool:
+    url, fragment = urldefrag(link)
+    if urlparse(url).scheme in ("data", "blob", "about"):
+        return True
+    rel = urlparse(url).path.lstrip("/")
+    target = root / rel
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_file():
+        return False
+    return not fragment or target.suffix != ".html" or fragment in _ids(target)
