@@ -150,3 +150,24 @@ def _resolves(link: str, server: str, root: Path) -> bool:
     if not target.is_file():
         return False
     return not fragment or target.suffix != ".html" or fragment in _ids(target)
+
+
+def test_a_chapter_that_raises_fails_the_build(tmp_path):
+    # The book's own execution settings, on a one-page book whose code cell raises.
+    execute = yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump({"title": "t", "execute": execute}))
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    (tmp_path / "page.md").write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\n"
+        "kernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n# Page\n\n"
+        "```{code-cell} python3\nraise RuntimeError('chapter bug')\n```\n"
+    )
+    jb = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jb), "build", str(tmp_path), "-W", "-n", "--keep-going"], capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    # The traceback goes to the execution report that the build's warning names.
+    report = tmp_path / "_build" / "html" / "reports" / "page.err.log"
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", report.read_text())  # drop terminal colours
+    assert "RuntimeError: chapter bug" in plain
