@@ -12,7 +12,9 @@ import numpy as np
 
 def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``σ(a) = 1 / (1 + exp(-a))``, elementwise; ``out`` may alias ``a``."""
-    out = np.multiply(a, 0.5, out=out)
+    if out is None:
+        return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(a))
+    np.multiply(a, 0.5, out=out)
     np.tanh(out, out=out)
     out *= 0.5
     out += 0.5

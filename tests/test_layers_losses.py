@@ -107,3 +107,17 @@ def test_mean_needs_a_position_that_counts():
 def test_targets_out_of_range_are_refused():
     with pytest.raises(ValueError, match=r"y must lie in \[0, 3\)"):
         losses.softmax_cross_entropy(np.zeros((2, 1, 3)), np.array([[0], [3]]))
+
+
+@given(st.floats(-1e6, 1e6))
+def test_sigmoid_is_the_logistic_function_for_scalars_and_arrays(a):
+    from rnncore.activations import sigmoid
+
+    expected = 0.5 * (1 + np.tanh(a / 2))
+    assert float(sigmoid(a)) == pytest.approx(expected)
+    arr = np.array([a, -a])
+    out = np.empty_like(arr)
+    sigmoid(arr, out=out)
+    np.testing.assert_allclose(out, [expected, 1 - expected], atol=1e-15)
+    if abs(a) < 30:
+        assert float(sigmoid(a)) == pytest.approx(1 / (1 + np.exp(-a)))
