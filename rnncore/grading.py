@@ -1,0 +1,391 @@
+"""Checks that grade a student's implementation against rnncore.
+
+Each ``check_*`` function takes the student's function(s), calls them on
+fresh random shapes and values from a local generator (never the global RNG
+state, which the student's code may have changed), and raises
+``AssertionError`` with a short message when something is wrong. An nbgrader
+test cell is one call to one check; the grading logic lives here, in one
+tested module.
+
+A backward pass is compared three ways: with rnncore's backward, with
+central differences of rnncore's forward in float64, and with torch
+autograd of rnncore's torch twin (when torch is installed). A failure names
+the gradient, its relative error and the tolerance, and for sequences the
+first time step (going backward) and the gate where it departs. Messages
+never print the hidden inputs or the reference values.
+
+Warnings raised by a student's code (numpy overflow in ``exp``, say) are
+captured: nbgrader counts any output on stderr as an error, and a warning
+from correct code must not cost points.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnncore import lstm, rnn
+from rnncore.gradcheck import first_departure, numerical_gradients, relative_error
+from rnncore.layers import affine_forward
+from rnncore.losses import softmax_cross_entropy
+
+FORWARD_TOL = 1e-7
+BACKWARD_TOL = 1e-6
+GATE_NAMES = {4: ("input", "forget", "candidate", "output"), 3: ("reset", "update", "candidate")}
+
+
+class GradingError(AssertionError):
+    """A check failed; the message is what the student sees."""
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def fresh_rng(seed: int | None = None) -> np.random.Generator:
+    """A generator independent of ``np.random``'s global state; unpredictable unless ``seed`` is given."""
+    return np.random.default_rng(seed if seed is not None else int.from_bytes(os.urandom(8), "little"))
+
+
+@dataclass(frozen=True)
+class Shapes:
+    T: int
+    N: int
+    D: int
+    H: int
+
+
+def random_shapes(rng: np.random.Generator, max_T: int = 6) -> Shapes:
+    """Small random shapes with T, N, D and H all different, so a transposed array is a shape error."""
+    T = int(rng.integers(2, max_T + 1))
+    N = int(rng.choice([n for n in range(2, 5) if n != T]))
+    D, H = (int(v) for v in rng.choice([v for v in range(2, 9) if v not in (T, N)], size=2, replace=False))
+    return Shapes(T, N, D, H)
+
+
+def _call(name: str, fn: Callable, *args, **kwargs):
+    """Call student code with warnings captured and copies of the inputs (so mutation cannot hide)."""
+    args = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
+    kwargs = {k: np.array(v, copy=True) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError:
+            raise GradingError(f"{name} is not implemented yet") from None
+        except Exception as err:  # the student's traceback would show hidden values; keep the type and text
+            raise GradingError(f"{name} raised {type(err).__name__}: {err}") from None
+
+
+def _as_array(name: str, what: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    if value is None:
+        raise GradingError(f"{name} returned None for {what}; expected an array of shape {shape}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise GradingError(f"{name}: {what} is not a numeric array (got {type(value).__name__})") from None
+    if arr.shape != shape:
+        raise GradingError(f"{name}: {what} has shape {arr.shape}, expected {shape}")
+    if not np.all(np.isfinite(arr)):
+        raise GradingError(f"{name}: {what} contains NaN or infinite values")
+    return arr
+
+
+def named_gradients(name: str, returned, order: Sequence[str]) -> dict:
+    """Gradients from what a student's backward returned: a named tuple, a dict, or a tuple in ``order``."""
+    if hasattr(returned, "_asdict"):
+        returned = returned._asdict()
+    if isinstance(returned, Mapping):
+        missing = [k for k in order if k not in returned]
+        if missing:
+            raise GradingError(f"{name} did not return {', '.join(missing)}")
+        return {k: returned[k] for k in order}
+    if isinstance(returned, tuple | list):
+        if len(returned) != len(order):
+            raise GradingError(f"{name} returned {len(returned)} values, expected {len(order)}: {', '.join(order)}")
+        return dict(zip(order, returned, strict=True))
+    raise GradingError(f"{name} must return the gradients {', '.join(order)}, got {type(returned).__name__}")
+
+
+def _where(grad_name: str, ref: np.ndarray, got: np.ndarray, tol: float, time_major: bool, gates: int | None) -> str:
+    """Where a wrong gradient departs: the first time step going backward, and the gate block."""
+    parts = []
+    if time_major and ref.ndim >= 2 and ref.shape[0] > 1:
+        t = first_departure(ref, got, tol, direction="backward")
+        if t is not None:
+            parts.append(f"it departs from t={t} going backward in time")
+    if gates and ref.shape[0] % gates == 0 and ref.shape[0] > 0:
+        size = ref.shape[0] // gates
+        errors = [relative_error(ref[k * size : (k + 1) * size], got[k * size : (k + 1) * size]) for k in range(gates)]
+        wrong = [GATE_NAMES[gates][k] for k, e in enumerate(errors) if e > tol]
+        if wrong and len(wrong) < gates:
+            parts.append(f"the {' and '.join(wrong)} gate rows are wrong, the others are right")
+    return ("; " + "; ".join(parts)) if parts else ""
+
+
+def compare(
+    name: str,
+    expected: Mapping[str, np.ndarray],
+    actual: Mapping[str, np.ndarray],
+    tol: float,
+    against: str,
+    time_major: Sequence[str] = (),
+    gated: Mapping[str, int] | None = None,
+    prefix: str = "",
+) -> None:
+    """Raise a :class:`GradingError` naming the first quantity that differs from ``expected``.
+
+    ``prefix`` turns an argument's name into its gradient's (``"d"``: ``W`` → ``dW``).
+    """
+    gated = gated or {}
+    for key, ref in expected.items():
+        ref = np.asarray(ref, dtype=np.float64)
+        got = _as_array(name, prefix + key, actual[key], ref.shape)
+        err = relative_error(ref, got)
+        if err > tol and np.abs(ref - got).max() > 1e-9:
+            where = _where(key, ref, got, tol, key in time_major, gated.get(key))
+            raise GradingError(
+                f"{name}: {prefix}{key} is wrong "
+                f"(relative error {err:.1e} against {against}, tolerance {tol:.0e}){where}"
+            )
+
+
+def _torch_twin_grads(twin: Callable | None, inputs: Mapping, dout, wrt: Sequence[str]):
+    if twin is None:
+        return None
+    try:
+        from rnncore.torch_ref import autograd
+    except ImportError:  # pragma: no cover - torch is part of the course environment
+        return None
+    return autograd(twin, inputs, dout, wrt=list(wrt))
+
+
+def check_backward_three_ways(
+    name: str,
+    student_grads: Mapping[str, np.ndarray],
+    reference_grads: Mapping[str, np.ndarray],
+    reference_forward: Callable,
+    inputs: Mapping[str, np.ndarray],
+    dout,
+    twin: Callable | None = None,
+    time_major: Sequence[str] = (),
+    gated: Mapping[str, int] | None = None,
+    tol: float = BACKWARD_TOL,
+) -> None:
+    """Student gradients against rnncore's backward, central differences and torch autograd, in that order."""
+    compare(name, reference_grads, student_grads, tol, "rnncore's backward", time_major, gated, "d")
+    numeric = numerical_gradients(reference_forward, inputs, dout, wrt=list(reference_grads))
+    compare(name, numeric, student_grads, 10 * tol, "finite differences", time_major, gated, "d")
+    autograd_grads = _torch_twin_grads(twin, inputs, dout, list(reference_grads))
+    if autograd_grads is not None:
+        compare(name, autograd_grads, student_grads, tol, "torch autograd", time_major, gated, "d")
+
+
+def _rnn_params(rng, s: Shapes, gates: int = 1, scale: float = 0.5):
+    G = gates * s.H
+    return {
+        "U": rng.standard_normal((G, s.D)) * scale,
+        "W": rng.standard_normal((G, s.H)) * scale,
+        "b": rng.standard_normal(G) * scale,
+    }
+
+
+# --------------------------------------------------------------------------- assignment 1: recurrence
+
+
+def check_rnn_step_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
+    """``rnn_step_forward(x, h_prev, U, W, b) -> h`` (or ``(h, cache)``), on random shapes."""
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        s = random_shapes(rng)
+        p = _rnn_params(rng, s)
+        x, h_prev = rng.standard_normal((s.N, s.D)), rng.standard_normal((s.N, s.H))
+        out = _call("rnn_step_forward", student, x, h_prev, p["U"], p["W"], p["b"])
+        h = out[0] if isinstance(out, tuple) else out
+        ref, _ = rnn.rnn_step_forward(x, h_prev, **p)
+        compare("rnn_step_forward", {"h": ref}, {"h": h}, FORWARD_TOL, "rnncore")
+
+
+def check_rnn_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
+    """``rnn_forward(x, U, W, b, h0) -> h (T, N, H)`` (or ``(h, cache)``)."""
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        s = random_shapes(rng)
+        p = _rnn_params(rng, s)
+        x, h0 = rng.standard_normal((s.T, s.N, s.D)), rng.standard_normal((s.N, s.H))
+        out = _call("rnn_forward", student, x, p["U"], p["W"], p["b"], h0)
+        h = out[0] if isinstance(out, tuple) else out
+        ref, _ = rnn.rnn_forward(x, **p, h0=h0)
+        h = _as_array("rnn_forward", "h", h, ref.shape)
+        if relative_error(ref, h) > FORWARD_TOL:
+            t = first_departure(ref, h, FORWARD_TOL, direction="forward")
+            raise GradingError(f"rnn_forward: h is wrong from t={t} on (relative error {relative_error(ref, h):.1e})")
+
+
+def check_sequence_loss(student: Callable, seed: int | None = None, trials: int = 3) -> None:
+    """``sequence_loss(h, V, c, y) -> L``: ``o = c + V h``, ``L = −Σ_t Σ_n log softmax(o)[y]``."""
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        s = random_shapes(rng)
+        K = int(rng.integers(3, 9))
+        h = np.tanh(rng.standard_normal((s.T, s.N, s.H)))
+        V, c = rng.standard_normal((K, s.H)), rng.standard_normal(K)
+        y = rng.integers(0, K, (s.T, s.N))
+        loss = _call("sequence_loss", student, h, V, c, y)
+        loss = loss[0] if isinstance(loss, tuple) else loss
+        o, _ = affine_forward(h, V, c)
+        ref, _ = softmax_cross_entropy(o, y)
+        got = float(np.asarray(loss, dtype=np.float64))
+        if not np.isfinite(got) or abs(got - ref) > FORWARD_TOL * max(1.0, abs(ref)):
+            mean = ref / (s.T * s.N)
+            hint = (
+                " (it looks like a mean; the loss is a sum over t and n)" if abs(got - mean) < 1e-6 * abs(mean) else ""
+            )
+            raise GradingError(f"sequence_loss is wrong (relative error {abs(got - ref) / abs(ref):.1e}){hint}")
+
+
+# --------------------------------------------------------------------------- assignment 2: BPTT
+
+
+def check_rnn_step_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
+    """The student's step backward, given the cache of the student's step forward."""
+    rng = fresh_rng(seed)
+    s = random_shapes(rng)
+    p = _rnn_params(rng, s)
+    x, h_prev = rng.standard_normal((s.N, s.D)), rng.standard_normal((s.N, s.H))
+    h, cache = _call("rnn_step_forward", student_forward, x, h_prev, p["U"], p["W"], p["b"])
+    dh = rng.standard_normal((s.N, s.H))
+    order = ("dx", "dh_prev", "dU", "dW", "db")
+    got = named_gradients("rnn_step_backward", _call("rnn_step_backward", student_backward, dh, cache), order)
+    ref = rnn.rnn_step_backward(dh, rnn.rnn_step_forward(x, h_prev, **p)[1])._asdict()
+    inputs = {"x": x, "h_prev": h_prev, **p}
+
+    def forward(**kw):
+        return rnn.rnn_step_forward(**kw)[0]
+
+    from rnncore.torch_ref import rnn_step_forward_torch
+
+    check_backward_three_ways(
+        "rnn_step_backward",
+        {k[1:]: v for k, v in got.items()},
+        {k[1:]: v for k, v in ref.items()},
+        forward,
+        inputs,
+        dh,
+        rnn_step_forward_torch,
+    )
+
+
+def check_rnn_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
+    """BPTT: the student's ``rnn_backward(dh, cache)`` on the student's forward cache."""
+    rng = fresh_rng(seed)
+    s = random_shapes(rng)
+    p = _rnn_params(rng, s)
+    x, h0 = rng.standard_normal((s.T, s.N, s.D)), rng.standard_normal((s.N, s.H))
+    _, cache = _call("rnn_forward", student_forward, x, p["U"], p["W"], p["b"], h0)
+    dh = rng.standard_normal((s.T, s.N, s.H))
+    order = ("dx", "dh0", "dU", "dW", "db")
+    got = named_gradients("rnn_backward", _call("rnn_backward", student_backward, dh, cache), order)
+    ref = rnn.rnn_backward(dh, rnn.rnn_forward(x, **p, h0=h0)[1])._asdict()
+
+    def forward(**kw):
+        return rnn.rnn_forward(**kw)[0]
+
+    from rnncore.torch_ref import rnn_forward_torch
+
+    check_backward_three_ways(
+        "rnn_backward",
+        {("h0" if k == "dh0" else k[1:]): v for k, v in got.items()},
+        {("h0" if k == "dh0" else k[1:]): v for k, v in ref.items()},
+        forward,
+        {"x": x, **p, "h0": h0},
+        dh,
+        rnn_forward_torch,
+        time_major=("x",),
+    )
+
+
+# --------------------------------------------------------------------------- assignment 4: LSTM
+
+
+def check_lstm_step_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
+    """``lstm_step_forward(x, h_prev, c_prev, U, W, b) -> (h, c, ...)``."""
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        s = random_shapes(rng)
+        p = _rnn_params(rng, s, gates=4)
+        x = rng.standard_normal((s.N, s.D))
+        h_prev, c_prev = rng.standard_normal((s.N, s.H)), rng.standard_normal((s.N, s.H))
+        out = _call("lstm_step_forward", student, x, h_prev, c_prev, p["U"], p["W"], p["b"])
+        if not isinstance(out, tuple) or len(out) < 2:
+            raise GradingError("lstm_step_forward must return (h, c, cache)")
+        h_ref, c_ref, _ = lstm.lstm_step_forward(x, h_prev, c_prev, **p)
+        compare("lstm_step_forward", {"c": c_ref, "h": h_ref}, {"c": out[1], "h": out[0]}, FORWARD_TOL, "rnncore")
+
+
+def check_lstm_step_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
+    """``lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db)``."""
+    rng = fresh_rng(seed)
+    s = random_shapes(rng)
+    p = _rnn_params(rng, s, gates=4)
+    x = rng.standard_normal((s.N, s.D))
+    h_prev, c_prev = rng.standard_normal((s.N, s.H)), rng.standard_normal((s.N, s.H))
+    out = _call("lstm_step_forward", student_forward, x, h_prev, c_prev, p["U"], p["W"], p["b"])
+    dh, dc = rng.standard_normal((s.N, s.H)), rng.standard_normal((s.N, s.H))
+    order = ("dx", "dh_prev", "dc_prev", "dU", "dW", "db")
+    got = named_gradients("lstm_step_backward", _call("lstm_step_backward", student_backward, dh, dc, out[-1]), order)
+    ref = lstm.lstm_step_backward(dh, dc, lstm.lstm_step_forward(x, h_prev, c_prev, **p)[2])._asdict()
+    ref.pop("dp")
+
+    def forward(**kw):
+        h, c, _ = lstm.lstm_step_forward(**kw)
+        return h, c
+
+    from rnncore.torch_ref import lstm_step_forward_torch
+
+    check_backward_three_ways(
+        "lstm_step_backward",
+        {k[1:]: v for k, v in got.items()},
+        {k[1:]: v for k, v in ref.items()},
+        forward,
+        {"x": x, "h_prev": h_prev, "c_prev": c_prev, **p},
+        (dh, dc),
+        lstm_step_forward_torch,
+        gated={"U": 4, "W": 4, "b": 4},
+    )
+
+
+def check_lstm_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
+    """``lstm_backward(dh, cache) -> (dx, dh0, dc0, dU, dW, db)`` on the student's forward cache."""
+    rng = fresh_rng(seed)
+    s = random_shapes(rng)
+    p = _rnn_params(rng, s, gates=4)
+    x = rng.standard_normal((s.T, s.N, s.D))
+    h0, c0 = rng.standard_normal((s.N, s.H)), rng.standard_normal((s.N, s.H))
+    out = _call("lstm_forward", student_forward, x, p["U"], p["W"], p["b"], h0, c0)
+    dh = rng.standard_normal((s.T, s.N, s.H))
+    order = ("dx", "dh0", "dc0", "dU", "dW", "db")
+    got = named_gradients("lstm_backward", _call("lstm_backward", student_backward, dh, out[-1]), order)
+    ref = lstm.lstm_backward(dh, lstm.lstm_forward(x, **p, h0=h0, c0=c0)[1])._asdict()
+    ref.pop("dp")
+    rename = {"dx": "x", "dh0": "h0", "dc0": "c0", "dU": "U", "dW": "W", "db": "b"}
+
+    def forward(**kw):
+        return lstm.lstm_forward(**kw)[0]
+
+    from rnncore.torch_ref import lstm_forward_torch
+
+    check_backward_three_ways(
+        "lstm_backward",
+        {rename[k]: v for k, v in got.items()},
+        {rename[k]: v for k, v in ref.items()},
+        forward,
+        {"x": x, **p, "h0": h0, "c0": c0},
+        dh,
+        lstm_forward_torch,
+        time_major=("x",),
+        gated={"U": 4, "W": 4, "b": 4},
+    )

@@ -1,0 +1,215 @@
+"""The grading checks: correct implementations pass, plausible wrong ones fail with a useful message."""
+
+import re
+
+import numpy as np
+import pytest
+
+from rnncore import grading, lstm, rnn
+from rnncore.activations import softmax
+
+SEEDS = [0, 1, 2]
+
+
+# --------------------------------------------------------------------------- correct, written differently
+
+
+def rnn_step_forward_loops(x, h_prev, U, W, b):
+    """Unit by unit, in float32: a correct implementation that shares no code with rnncore."""
+    N, H = h_prev.shape
+    h = np.zeros((N, H))
+    for n in range(N):
+        for i in range(H):
+            h[n, i] = np.tanh(np.float32(b[i] + U[i] @ x[n] + W[i] @ h_prev[n]))
+    return h.astype(np.float32), (x, h_prev, h, U, W)
+
+
+def rnn_forward_einsum(x, U, W, b, h0):
+    hs = [h0]
+    for t in range(x.shape[0]):
+        hs.append(np.tanh(np.einsum("hd,nd->nh", U, x[t]) + np.einsum("hk,nk->nh", W, hs[-1]) + b))
+    return np.stack(hs[1:]), (x, np.stack(hs), U, W)
+
+
+def rnn_backward_loop(dh, cache):
+    x, hs, U, W = cache
+    T = x.shape[0]
+    dU, dW, db = np.zeros_like(U), np.zeros_like(W), np.zeros(W.shape[0])
+    dx, carry = np.zeros_like(x), np.zeros_like(hs[0])
+    for t in reversed(range(T)):
+        da = (dh[t] + carry) * (1 - hs[t + 1] ** 2)
+        dU += da.T @ x[t]
+        dW += da.T @ hs[t]
+        db += da.sum(0)
+        dx[t] = da @ U
+        carry = da @ W
+    return {"dx": dx, "dh0": carry, "dU": dU, "dW": dW, "db": db}
+
+
+def warning_emitting_loss(h, V, c, y):
+    np.exp(np.array([1000.0]))  # overflow warning, harmless: the grader must not count it
+    o = h @ V.T + c
+    p = softmax(o)
+    return -np.log(np.take_along_axis(p, y[..., None], -1)).sum()
+
+
+def test_correct_implementations_written_differently_pass(capsys):
+    for seed in SEEDS:
+        grading.check_rnn_step_forward(rnn_step_forward_loops, seed=seed)
+        grading.check_rnn_forward(rnn_forward_einsum, seed=seed)
+        grading.check_rnn_backward(rnn_forward_einsum, rnn_backward_loop, seed=seed)
+        grading.check_sequence_loss(warning_emitting_loss, seed=seed)
+        grading.check_rnn_step_backward(rnn.rnn_step_forward, rnn.rnn_step_backward, seed=seed)
+        grading.check_lstm_step_forward(lstm.lstm_step_forward, seed=seed)
+        grading.check_lstm_step_backward(lstm.lstm_step_forward, lstm.lstm_step_backward, seed=seed)
+        grading.check_lstm_backward(lstm.lstm_forward, lstm.lstm_backward, seed=seed)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_a_student_reseeding_the_global_rng_changes_nothing():
+    def sneaky(x, h_prev, U, W, b):
+        np.random.seed(0)  # noqa: NPY002 - the point of the test
+        return rnn.rnn_step_forward(x, h_prev, U, W, b)
+
+    grading.check_rnn_step_forward(sneaky)
+    # without a seed the inputs are fresh each call: two checks see different shapes or values
+    seen = []
+    grading.check_rnn_step_forward(lambda x, *a: seen.append(x.copy()) or rnn.rnn_step_forward(x, *a), trials=1)
+    grading.check_rnn_step_forward(lambda x, *a: seen.append(x.copy()) or rnn.rnn_step_forward(x, *a), trials=1)
+    assert seen[0].shape != seen[1].shape or not np.array_equal(seen[0], seen[1])
+
+
+# --------------------------------------------------------------------------- wrong ones
+
+
+def _fails(check, *fns, match):
+    for seed in SEEDS:
+        with pytest.raises(grading.GradingError, match=match):
+            check(*fns, seed=seed)
+
+
+def test_forward_mistakes():
+    _fails(grading.check_rnn_step_forward, lambda x, h, U, W, b: np.tanh(x @ U.T + h @ W + b), match="h is wrong")
+    _fails(
+        grading.check_rnn_forward,
+        lambda x, U, W, b, h0: rnn.rnn_forward(x, U, W, b),  # ignores h0
+        match=r"h is wrong from t=0",
+    )
+
+    def sigmoid_candidate(x, h, c, U, W, b):
+        H = h.shape[1]
+        a = x @ U.T + h @ W.T + b
+        s = 1 / (1 + np.exp(-a))
+        c_new = s[:, H : 2 * H] * c + s[:, :H] * s[:, 2 * H : 3 * H]  # candidate through σ instead of tanh
+        return s[:, 3 * H :] * np.tanh(c_new), c_new, None
+
+    _fails(grading.check_lstm_step_forward, sigmoid_candidate, match="c is wrong")
+
+
+def test_the_loss_as_a_mean_gets_a_hint():
+    def mean_loss(h, V, c, y):
+        return warning_emitting_loss(h, V, c, y) / y.size
+
+    _fails(grading.check_sequence_loss, mean_loss, match="looks like a mean")
+
+
+def test_bptt_without_tanh_derivative_names_a_gradient():
+    def no_tanh_grad(dh, cache):
+        x, hs, U, W = cache
+        g = {"dx": np.zeros_like(x), "dh0": None, "dU": np.zeros_like(U), "dW": np.zeros_like(W), "db": 0}
+        carry, db = np.zeros_like(hs[0]), np.zeros(W.shape[0])
+        for t in reversed(range(x.shape[0])):
+            da = dh[t] + carry  # missing (1 − h²)
+            g["dU"] = g["dU"] + da.T @ x[t]
+            g["dW"] = g["dW"] + da.T @ hs[t]
+            db = db + da.sum(0)
+            g["dx"][t] = da @ U
+            carry = da @ W
+        g["dh0"], g["db"] = carry, db
+        return g
+
+    _fails(grading.check_rnn_backward, rnn_forward_einsum, no_tanh_grad, match=r"dx is wrong .* departs from t=")
+
+
+def test_bptt_weight_gradient_not_summed_over_time():
+    def last_step_only(dh, cache):
+        g = rnn_backward_loop(dh, cache)
+        x, hs, U, W = cache
+        carry = np.zeros_like(hs[0])
+        for t in reversed(range(x.shape[0])):
+            da = (dh[t] + carry) * (1 - hs[t + 1] ** 2)
+            carry = da @ W
+            if t == 0:
+                g["dW"] = da.T @ hs[t]  # overwritten, not accumulated
+        return g
+
+    _fails(grading.check_rnn_backward, rnn_forward_einsum, last_step_only, match=r"dW is wrong")
+
+
+def test_bptt_off_by_one_in_the_states():
+    def off_by_one(dh, cache):
+        x, hs, U, W = cache
+        return rnn_backward_loop(dh, (x, np.concatenate([hs[:1], hs[:-1]]), U, W))
+
+    _fails(grading.check_rnn_backward, rnn_forward_einsum, off_by_one, match="is wrong")
+
+
+def test_lstm_forget_path_dropped_is_located_in_time():
+    def no_carousel(dh, cache):
+        g = lstm.lstm_backward(dh, cache)._asdict()
+        # Recompute without the forget-gate path δc(t−1) = δc ⊙ f: each step starts from dc = 0.
+        x, hs, cs, tcs, acts, U, W, p = cache
+        T, N, _ = x.shape
+        H = W.shape[1]
+        da = np.empty_like(acts)
+        dh_carry = np.zeros((N, H))
+        for t in reversed(range(T)):
+            lstm._cell_backward(dh[t] + dh_carry, np.zeros((N, H)), acts[t], cs[t], tcs[t], None, da[t])
+            dh_carry = da[t] @ W
+        g["dW"] = da.reshape(T * N, -1).T @ hs[:-1].reshape(T * N, H)
+        g["dx"] = da @ U
+        return g
+
+    _fails(grading.check_lstm_backward, lstm.lstm_forward, no_carousel, match=r"dx is wrong .* departs from t=")
+
+
+def test_lstm_gates_swapped_names_the_gates():
+    def swapped(dh, dc, cache):
+        g = lstm.lstm_step_backward(dh, dc, cache)._asdict()
+        H = cache.W.shape[1]
+        dW = g["dW"].copy()
+        dW[:H], dW[H : 2 * H] = g["dW"][H : 2 * H], g["dW"][:H]  # input and forget rows exchanged
+        g["dW"] = dW
+        g.pop("dp")
+        return g
+
+    _fails(
+        grading.check_lstm_step_backward,
+        lstm.lstm_step_forward,
+        swapped,
+        match="dW is wrong .*the input and forget gate rows are wrong",
+    )
+
+
+def test_unfinished_broken_and_misshapen_answers_fail_cleanly():
+    def todo(*args):
+        raise NotImplementedError
+
+    _fails(grading.check_rnn_step_forward, todo, match="not implemented yet")
+    _fails(grading.check_rnn_step_forward, lambda *a: None, match="returned None")
+    _fails(grading.check_rnn_step_forward, lambda x, h, *a: np.full_like(h, np.nan), match="NaN")
+    _fails(grading.check_rnn_step_forward, lambda x, h, *a: h.T, match="shape")
+    _fails(grading.check_rnn_step_forward, lambda *a: 1 / 0, match="raised ZeroDivisionError")
+    _fails(
+        grading.check_rnn_backward,
+        rnn_forward_einsum,
+        lambda dh, cache: (1, 2),
+        match=r"returned 2 values, expected 5: dx, dh0, dU, dW, db",
+    )
+
+
+def test_messages_do_not_print_arrays():
+    with pytest.raises(grading.GradingError) as info:
+        grading.check_rnn_step_forward(lambda x, h, U, W, b: np.tanh(x @ U.T + h @ W + b), seed=0)
+    assert not re.search(r"\[\s*-?\d+\.\d+", str(info.value)), str(info.value)
