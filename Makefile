@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test lint unit bench book browser clean
+.PHONY: venv test lint unit bench book browser release clean
 
 venv: $(VENV)/.installed
 
@@ -41,6 +41,13 @@ book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going || exit 1; \
 	echo "Book built in $$(( $$(date +%s) - start )) s (chapters unchanged since the last build come from the cache)."
 	@echo "Open the book at file://$(abspath _build/html/index.html)"
+
+# Regenerate the student notebooks (exercises/) from the instructor's (solutions/).
+release: venv
+	@for dir in solutions/*/; do \
+	  $(BIN)/nbgrader generate_assignment "$$(basename $$dir)" --log-level=WARN || exit 1; \
+	done
+	@echo "Regenerated exercises/ from solutions/; commit both."
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

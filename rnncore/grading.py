@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,27 @@ GATE_NAMES = {4: ("input", "forget", "candidate", "output"), 3: ("reset", "updat
 
 class GradingError(AssertionError):
     """A check failed; the message is what the student sees."""
+
+
+@contextmanager
+def substitute(namespace: dict, **functions: Callable):
+    """Temporarily replace names in a notebook's namespace (``globals()``) with reference functions.
+
+    A function graded on its own must not lose points for a mistake in another
+    function it calls: the test cell of ``rnn_forward`` runs it with rnncore's
+    ``rnn_step_forward`` in place of the student's.
+    """
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in functions}
+    namespace.update(functions)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
 
 
 # --------------------------------------------------------------------------- engine

@@ -213,3 +213,10 @@ def test_messages_do_not_print_arrays():
     with pytest.raises(grading.GradingError) as info:
         grading.check_rnn_step_forward(lambda x, h, U, W, b: np.tanh(x @ U.T + h @ W + b), seed=0)
     assert not re.search(r"\[\s*-?\d+\.\d+", str(info.value)), str(info.value)
+
+
+def test_substitute_restores_the_namespace():
+    namespace = {"f": 1}
+    with grading.substitute(namespace, f=2, g=3):
+        assert namespace == {"f": 2, "g": 3}
+    assert namespace == {"f": 1}

@@ -1,0 +1,193 @@
+"""The assignments end to end, with real nbgrader in a temporary course directory.
+
+* ``exercises/`` is exactly what ``nbgrader generate_assignment`` makes from
+  ``solutions/``, and holds no solution or hidden-test code.
+* Submissions are graded by ``nbgrader autograde``, feedback is generated, and
+  the scores read from the gradebook are compared exactly with what each
+  submission deserves. The instructor's solutions earn full marks, the
+  untouched release earns 0, each plausible wrong function loses exactly its
+  own points, and correct implementations written differently earn full marks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+SOLUTION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)
+
+
+def run_nbgrader(args: list[str], course: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", RNN_GRADEBOOK=gradebook_url(course))
+    result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def gradebook_url(course: Path) -> str:
+    return f"sqlite:///{course / 'gradebook.db'}"
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "solutions", course / "solutions")
+    for assignment in ASSIGNMENTS:
+        run_nbgrader(["generate_assignment", assignment], course)
+    return course
+
+
+def _normalised(path: Path) -> list:
+    nb = json.loads(path.read_text())
+    return [(c["cell_type"], c.get("id"), "".join(c["source"]), c["metadata"]) for c in nb["cells"]]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_committed_release_is_what_nbgrader_generates(course, assignment):
+    generated = sorted((course / "exercises" / assignment).glob("*.ipynb"))
+    committed = sorted((ROOT / "exercises" / assignment).glob("*.ipynb"))
+    assert [p.name for p in generated] == [p.name for p in committed], "run `make release` and commit exercises/"
+    for new, old in zip(generated, committed, strict=True):
+        assert _normalised(new) == _normalised(old), f"{old.relative_to(ROOT)} is stale: run `make release`"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_contains_no_solution_or_hidden_test(assignment):
+    for source_path in (ROOT / "solutions" / assignment).glob("*.ipynb"):
+        release = (ROOT / "exercises" / assignment / source_path.name).read_text()
+        assert "BEGIN SOLUTION" not in release and "HIDDEN TESTS" not in release
+        source = nbformat.read(source_path, as_version=4)
+        for cell in source.cells:
+            for block in SOLUTION.findall(cell.source):
+                for line in block.strip().splitlines():
+                    line = line.strip()
+                    if len(line) > 12:  # skip trivial lines such as "return h"
+                        assert line not in release, f"solution line leaked into the release: {line!r}"
+            hidden = re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S)
+            for block in hidden:
+                for line in block.strip().splitlines():
+                    if len(line.strip()) > 12:
+                        assert line.strip() not in release, f"hidden test leaked into the release: {line!r}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_notebooks_are_stored_without_outputs(assignment):
+    for folder in ("solutions", "exercises"):
+        for path in (ROOT / folder / assignment).glob("*.ipynb"):
+            nb = nbformat.read(path, as_version=4)
+            assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
+
+
+# --------------------------------------------------------------------------- submissions
+
+RECURRENCE_WRONG = {
+    # W used untransposed: a classic shape-compatible mistake when H = H
+    "rnn_step_forward": """def rnn_step_forward(x, h_prev, U, W, b):
+    h = np.tanh(x @ U.T + h_prev @ W + b)
+    return h, (x, h_prev, h, U, W)""",
+    # the initial state ignored
+    "rnn_forward": """def rnn_forward(x, U, W, b, h0):
+    h, state = [], np.zeros_like(h0)
+    for t in range(x.shape[0]):
+        state, _ = rnn_step_forward(x[t], state, U, W, b)
+        h.append(state)
+    return np.stack(h), None""",
+    # a mean where the sum is asked for
+    "sequence_loss": """def sequence_loss(h, V, c, y):
+    o = h @ V.T + c
+    o = o - o.max(axis=-1, keepdims=True)
+    log_p = o - np.log(np.exp(o).sum(axis=-1, keepdims=True))
+    return float(-np.take_along_axis(log_p, y[..., None], axis=-1).mean())""",
+}
+
+RECURRENCE_ALTERNATIVE = {
+    "rnn_step_forward": """def rnn_step_forward(x, h_prev, U, W, b):
+    # float32 and einsum: different from the reference, still correct
+    a = np.einsum("hd,nd->nh", U, x) + np.einsum("hk,nk->nh", W, h_prev) + b
+    h = np.tanh(a.astype(np.float32)).astype(np.float64)
+    return h, None""",
+    "rnn_forward": """def rnn_forward(x, U, W, b, h0):
+    T = x.shape[0]
+    out = np.empty((T,) + h0.shape)
+    h = h0
+    for t in range(T):
+        h = np.tanh(b + (W @ h.T).T + (U @ x[t].T).T)  # column form, transposed back
+        out[t] = h
+    return out, {"states": out}""",
+    "sequence_loss": """def sequence_loss(h, V, c, y):
+    total = 0.0
+    for t in range(h.shape[0]):
+        for n in range(h.shape[1]):
+            o = V @ h[t, n] + c
+            total += np.logaddexp.reduce(o) - o[y[t, n]]
+    return total""",
+}
+
+
+def _solution_code(cell_source: str) -> str:
+    return SOLUTION.sub(lambda m: m.group(1), cell_source)
+
+
+def write_submission(course: Path, assignment: str, student: str, replace: dict[str, str], solved: bool) -> None:
+    """The release notebook with its answer cells filled in: the instructor's code, then ``replace``."""
+    name = f"{assignment}.ipynb"
+    release = nbformat.read(course / "exercises" / assignment / name, as_version=4)
+    source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
+    solutions = {
+        c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.metadata["nbgrader"].get("solution")
+    }
+    for cell in release.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions and solved:
+            cell.source = _solution_code(solutions[grade_id])
+        if grade_id in replace:
+            cell.source = replace[grade_id]
+    target = course / "submitted" / student / assignment
+    target.mkdir(parents=True, exist_ok=True)
+    nbformat.write(release, target / name)
+
+
+def scores(course: Path, assignment: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(gradebook_url(course)) as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions(assignment)}
+
+
+def test_recurrence_is_graded_as_each_submission_deserves(course):
+    assignment = "recurrence"
+    points = {"rnn_step_forward": 2, "rnn_forward": 3, "sequence_loss": 2}
+    full = sum(points.values())
+    expected = {"instructor": full, "untouched": 0}
+    write_submission(course, assignment, "instructor", {}, solved=True)
+    write_submission(course, assignment, "untouched", {}, solved=False)
+    for function, wrong in RECURRENCE_WRONG.items():
+        student = f"wrong_{function}"
+        write_submission(course, assignment, student, {function: wrong}, solved=True)
+        expected[student] = full - points[function]
+    write_submission(course, assignment, "alternative", RECURRENCE_ALTERNATIVE, solved=True)
+    expected["alternative"] = full
+
+    run_nbgrader(["autograde", assignment], course)
+    run_nbgrader(["generate_feedback", assignment], course)
+    assert scores(course, assignment) == expected
+
+    feedback = (course / "feedback" / "wrong_rnn_step_forward" / assignment / f"{assignment}.html").read_text()
+    assert "rnn_step_forward: h is wrong" in feedback
+    # The visible test catches the mean first, and its message says what a term should be.
+    feedback = (course / "feedback" / "wrong_sequence_loss" / assignment / f"{assignment}.html").read_text()
+    assert "each of the 6 terms is log 5" in feedback
+    feedback = (course / "feedback" / "wrong_rnn_forward" / assignment / f"{assignment}.html").read_text()
+    assert "rnn_forward: h is wrong from t=0" in feedback
