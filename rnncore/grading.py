@@ -31,7 +31,7 @@ import numpy as np
 
 from rnncore import lstm, rnn
 from rnncore.gradcheck import first_departure, numerical_gradients, relative_error
-from rnncore.layers import affine_forward
+from rnncore.layers import affine_backward, affine_forward
 from rnncore.losses import softmax_cross_entropy
 
 FORWARD_TOL = 1e-7
@@ -327,6 +327,49 @@ def check_rnn_backward(student_forward: Callable, student_backward: Callable, se
         dh,
         rnn_forward_torch,
         time_major=("x",),
+    )
+
+
+def check_sequence_loss_backward(student: Callable, seed: int | None = None) -> None:
+    """``sequence_loss_backward(h, V, c, y) -> (L, dh, dV, dc)`` for ``o = c + V h`` and the summed cross-entropy."""
+    rng = fresh_rng(seed)
+    s = random_shapes(rng)
+    K = int(rng.integers(3, 9))
+    inputs = {
+        "h": np.tanh(rng.standard_normal((s.T, s.N, s.H))),
+        "V": rng.standard_normal((K, s.H)),
+        "c": rng.standard_normal(K),
+    }
+    y = rng.integers(0, K, (s.T, s.N))
+    out = _call("sequence_loss_backward", student, inputs["h"], inputs["V"], inputs["c"], y)
+    if not isinstance(out, tuple | list) or len(out) != 4:
+        raise GradingError("sequence_loss_backward must return (loss, dh, dV, dc)")
+    o, cache = affine_forward(inputs["h"], inputs["V"], inputs["c"])
+    loss, do = softmax_cross_entropy(o, y)
+    got_loss = float(np.asarray(out[0], dtype=np.float64))
+    if abs(got_loss - loss) > FORWARD_TOL * max(1.0, abs(loss)):
+        raise GradingError(
+            f"sequence_loss_backward: the loss is wrong (relative error {abs(got_loss - loss) / abs(loss):.1e})"
+        )
+    g = affine_backward(do, cache)
+
+    def forward(h, V, c):
+        return np.asarray(softmax_cross_entropy(affine_forward(h, V, c)[0], y)[0])
+
+    def twin(h, V, c):
+        from rnncore.torch_ref import affine_forward_torch, softmax_cross_entropy_torch
+
+        return softmax_cross_entropy_torch(affine_forward_torch(h, V, c), y)
+
+    check_backward_three_ways(
+        "sequence_loss_backward",
+        {"h": out[1], "V": out[2], "c": out[3]},
+        {"h": g.dh, "V": g.dV, "c": g.dc},
+        forward,
+        inputs,
+        1.0,
+        twin,
+        time_major=("h",),
     )
 
 

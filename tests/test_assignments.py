@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -166,28 +167,91 @@ def scores(course: Path, assignment: str) -> dict[str, float]:
         return {s.student.id: s.score for s in gb.assignment_submissions(assignment)}
 
 
-def test_recurrence_is_graded_as_each_submission_deserves(course):
-    assignment = "recurrence"
-    points = {"rnn_step_forward": 2, "rnn_forward": 3, "sequence_loss": 2}
-    full = sum(points.values())
-    expected = {"instructor": full, "untouched": 0}
+BPTT_WRONG = {
+    # the tanh derivative left out
+    "rnn_step_backward": """def rnn_step_backward(dh, cache):
+    da = dh
+    return da @ cache.U, da @ cache.W, da.T @ cache.x, da.T @ cache.h_prev, da.sum(axis=0)""",
+    # no gradient carried from h(t+1) to h(t): each step on its own
+    "rnn_backward": """def rnn_backward(dh, caches):
+    grads = [rnn_step_backward(dh[t], caches[t]) for t in range(dh.shape[0])]
+    dx = np.stack([g[0] for g in grads])
+    return dx, grads[0][1], sum(g[2] for g in grads), sum(g[3] for g in grads), sum(g[4] for g in grads)""",
+    # the one-hot target never subtracted from dc
+    "sequence_loss_backward": """def sequence_loss_backward(h, V, c, y):
+    o = h @ V.T + c
+    o = o - o.max(axis=-1, keepdims=True)
+    p = np.exp(o) / np.exp(o).sum(axis=-1, keepdims=True)
+    loss = float(-np.log(np.take_along_axis(p, y[..., None], axis=-1)).sum())
+    do = p.copy()
+    np.put_along_axis(do, y[..., None], np.take_along_axis(do, y[..., None], axis=-1) - 1, axis=-1)
+    K, H = V.shape
+    return loss, do @ V, do.reshape(-1, K).T @ h.reshape(-1, H), p.reshape(-1, K).sum(axis=0)""",
+}
+
+BPTT_ALTERNATIVE = {
+    "rnn_step_backward": """def rnn_step_backward(dh, cache):
+    x, h_prev, h, U, W = cache  # unpacked by position, float32 arithmetic
+    da = (dh * (1 - h * h)).astype(np.float32)
+    dU, dW = np.einsum("nh,nd->hd", da, x), np.einsum("nh,nk->hk", da, h_prev)
+    return (da @ U).astype(float), (da @ W).astype(float), dU, dW, np.einsum("nh->h", da)""",
+    "rnn_backward": """def rnn_backward(dh, caches):
+    T = len(caches)
+    x = np.stack([c.x for c in caches]); hs = np.stack([c.h for c in caches]); hp = np.stack([c.h_prev for c in caches])
+    U, W = caches[0].U, caches[0].W
+    da = np.zeros_like(hs); carry = np.zeros_like(hs[0])
+    for t in range(T - 1, -1, -1):
+        da[t] = (dh[t] + carry) * (1 - hs[t] ** 2)
+        carry = da[t] @ W
+    return da @ U, carry, np.einsum("tnh,tnd->hd", da, x), np.einsum("tnh,tnk->hk", da, hp), da.sum(axis=(0, 1))""",
+}
+
+CASES = {
+    "recurrence": {
+        "points": {"rnn_step_forward": 2, "rnn_forward": 3, "sequence_loss": 2},
+        "wrong": RECURRENCE_WRONG,
+        "alternative": RECURRENCE_ALTERNATIVE,
+        "feedback": {
+            "rnn_step_forward": "rnn_step_forward: h is wrong",
+            "rnn_forward": "rnn_forward: h is wrong from t=0",
+            # the visible test catches the mean first; its message says what a term should be
+            "sequence_loss": "each of the 6 terms is log 5",
+        },
+    },
+    "bptt": {
+        "points": {"rnn_step_backward": 3, "rnn_backward": 5, "sequence_loss_backward": 3},
+        "wrong": BPTT_WRONG,
+        "alternative": BPTT_ALTERNATIVE,
+        "feedback": {
+            "rnn_step_backward": "db is the sum of dh",
+            # the visible test catches the missing carry first
+            "rnn_backward": "the gradient must reach the first input through the recurrence",
+            "sequence_loss_backward": "dc = softmax(o) − one_hot(y)",
+        },
+    },
+}
+
+
+def test_every_assignment_has_a_grading_case():
+    assert sorted(CASES) == ASSIGNMENTS
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_submissions_are_graded_as_each_deserves(course, assignment):
+    case = CASES[assignment]
+    full = sum(case["points"].values())
+    expected = {"instructor": full, "untouched": 0, "alternative": full}
     write_submission(course, assignment, "instructor", {}, solved=True)
     write_submission(course, assignment, "untouched", {}, solved=False)
-    for function, wrong in RECURRENCE_WRONG.items():
-        student = f"wrong_{function}"
-        write_submission(course, assignment, student, {function: wrong}, solved=True)
-        expected[student] = full - points[function]
-    write_submission(course, assignment, "alternative", RECURRENCE_ALTERNATIVE, solved=True)
-    expected["alternative"] = full
+    write_submission(course, assignment, "alternative", case["alternative"], solved=True)
+    for function, wrong in case["wrong"].items():
+        write_submission(course, assignment, f"wrong_{function}", {function: wrong}, solved=True)
+        expected[f"wrong_{function}"] = full - case["points"][function]
 
     run_nbgrader(["autograde", assignment], course)
     run_nbgrader(["generate_feedback", assignment], course)
     assert scores(course, assignment) == expected
 
-    feedback = (course / "feedback" / "wrong_rnn_step_forward" / assignment / f"{assignment}.html").read_text()
-    assert "rnn_step_forward: h is wrong" in feedback
-    # The visible test catches the mean first, and its message says what a term should be.
-    feedback = (course / "feedback" / "wrong_sequence_loss" / assignment / f"{assignment}.html").read_text()
-    assert "each of the 6 terms is log 5" in feedback
-    feedback = (course / "feedback" / "wrong_rnn_forward" / assignment / f"{assignment}.html").read_text()
-    assert "rnn_forward: h is wrong from t=0" in feedback
+    for function, snippet in case["feedback"].items():
+        page = course / "feedback" / f"wrong_{function}" / assignment / f"{assignment}.html"
+        assert html.unescape(page.read_text()).count(snippet), f"{function}: feedback lacks {snippet!r}"
