@@ -391,17 +391,69 @@ def check_lstm_step_forward(student: Callable, seed: int | None = None, trials: 
         compare("lstm_step_forward", {"c": c_ref, "h": h_ref}, {"c": out[1], "h": out[0]}, FORWARD_TOL, "rnncore")
 
 
-def check_lstm_step_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
-    """``lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db)``."""
+def check_lstm_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
+    """``lstm_forward(x, U, W, b, h0, c0) -> (h (T, N, H), cache)``."""
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        s = random_shapes(rng)
+        p = _rnn_params(rng, s, gates=4)
+        x = rng.standard_normal((s.T, s.N, s.D))
+        h0, c0 = rng.standard_normal((s.N, s.H)), rng.standard_normal((s.N, s.H))
+        out = _call("lstm_forward", student, x, p["U"], p["W"], p["b"], h0, c0)
+        h = out[0] if isinstance(out, tuple) else out
+        ref, _ = lstm.lstm_forward(x, **p, h0=h0, c0=c0)
+        h = _as_array("lstm_forward", "h", h, ref.shape)
+        if relative_error(ref, h) > FORWARD_TOL:
+            t = first_departure(ref, h, FORWARD_TOL, direction="forward")
+            raise GradingError(f"lstm_forward: h is wrong from t={t} on (relative error {relative_error(ref, h):.1e})")
+
+
+def lstm_forward_by_steps(x, U, W, b, h0, c0):
+    """A reference ``lstm_forward`` built from rnncore's step, returning the list of step caches.
+
+    Its caches have the assignment's form (:func:`lstm_step_cache`). Test cells
+    use it, with :func:`lstm_step_backward_reference` substituted for the
+    student's step, to grade ``lstm_backward`` on its own.
+    """
+    h, c, hs, caches = h0, c0, [], []
+    for t in range(x.shape[0]):
+        cache = lstm_step_cache(x[t], h, c, U, W, b)
+        h, c = cache[6] * np.tanh(cache[7]), cache[7]
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), caches
+
+
+def lstm_step_backward_reference(dh, dc, cache):
+    """rnncore's step backward on a cache of the assignment's form; ``(dx, dh_prev, dc_prev, dU, dW, db)``."""
+    x, h_prev, c_prev, i, f, g, o, c, U, W = cache
+    full = lstm.LSTMStepCache(x, h_prev, c_prev, np.concatenate([i, f, g, o], axis=1), c, np.tanh(c), U, W, None)
+    return tuple(lstm.lstm_step_backward(dh, dc, full))[:6]
+
+
+def lstm_step_cache(x, h_prev, c_prev, U, W, b) -> tuple:
+    """The cache the LSTM assignment specifies: ``(x, h_prev, c_prev, i, f, g, o, c, U, W)``.
+
+    With the cache's contents fixed, ``lstm_step_backward`` is graded on caches
+    built here, so a wrong ``lstm_step_forward`` does not also cost the backward's points.
+    """
+    h, c, cache = lstm.lstm_step_forward(x, h_prev, c_prev, U, W, b)
+    H = h_prev.shape[1]
+    i, f, g, o = (cache.acts[:, k * H : (k + 1) * H].copy() for k in range(4))
+    return (x, h_prev, c_prev, i, f, g, o, c, U, W)
+
+
+def check_lstm_step_backward(student_backward: Callable, seed: int | None = None) -> None:
+    """``lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db)`` on :func:`lstm_step_cache` caches."""
     rng = fresh_rng(seed)
     s = random_shapes(rng)
     p = _rnn_params(rng, s, gates=4)
     x = rng.standard_normal((s.N, s.D))
     h_prev, c_prev = rng.standard_normal((s.N, s.H)), rng.standard_normal((s.N, s.H))
-    out = _call("lstm_step_forward", student_forward, x, h_prev, c_prev, p["U"], p["W"], p["b"])
+    cache = lstm_step_cache(x, h_prev, c_prev, p["U"], p["W"], p["b"])
     dh, dc = rng.standard_normal((s.N, s.H)), rng.standard_normal((s.N, s.H))
     order = ("dx", "dh_prev", "dc_prev", "dU", "dW", "db")
-    got = named_gradients("lstm_step_backward", _call("lstm_step_backward", student_backward, dh, dc, out[-1]), order)
+    got = named_gradients("lstm_step_backward", _call("lstm_step_backward", student_backward, dh, dc, cache), order)
     ref = lstm.lstm_step_backward(dh, dc, lstm.lstm_step_forward(x, h_prev, c_prev, **p)[2])._asdict()
     ref.pop("dp")
 

@@ -206,6 +206,62 @@ BPTT_ALTERNATIVE = {
     return da @ U, carry, np.einsum("tnh,tnd->hd", da, x), np.einsum("tnh,tnk->hk", da, hp), da.sum(axis=(0, 1))""",
 }
 
+LSTM_WRONG = {
+    # the candidate squashed by σ instead of tanh
+    "lstm_step_forward": """def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = x @ U.T + h_prev @ W.T + b
+    i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c, (x, h_prev, c_prev, i, f, g, o, c, U, W)""",
+    # the carousel dropped: dc_prev is not multiplied by the forget gate
+    "lstm_step_backward": """def lstm_step_backward(dh, dc, cache):
+    x, h_prev, c_prev, i, f, g, o, c, U, W = cache
+    tc = np.tanh(c)
+    dc = dc + dh * o * (1 - tc**2)
+    da_if = [dc * g * i * (1 - i), dc * c_prev * f * (1 - f)]
+    da = np.concatenate(da_if + [dc * i * (1 - g**2), dh * tc * o * (1 - o)], axis=1)
+    return da @ U, da @ W, dc, da.T @ x, da.T @ h_prev, da.sum(axis=0)""",
+    # the cell state not carried: every step starts from c0
+    "lstm_forward": """def lstm_forward(x, U, W, b, h0, c0):
+    h, hs, caches = h0, [], []
+    for t in range(x.shape[0]):
+        h, _, cache = lstm_step_forward(x[t], h, c0, U, W, b)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), caches""",
+    # the cell-state gradient not passed back between steps
+    "lstm_backward": """def lstm_backward(dh, caches):
+    T = dh.shape[0]
+    dx = [None] * T
+    dh_next = np.zeros_like(dh[0])
+    dU = dW = db = 0
+    for t in reversed(range(T)):
+        g = lstm_step_backward(dh[t] + dh_next, np.zeros_like(dh[0]), caches[t])
+        dx[t], dh_next = g[0], g[1]
+        dU, dW, db = dU + g[3], dW + g[4], db + g[5]
+    return np.stack(dx), dh_next, g[2], dU, dW, db""",
+}
+
+LSTM_ALTERNATIVE = {
+    "lstm_step_forward": """def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    # one gate at a time, with its own slice of the weights
+    H = h_prev.shape[1]
+    gate = lambda k, f: f(x @ U[k * H : (k + 1) * H].T + h_prev @ W[k * H : (k + 1) * H].T + b[k * H : (k + 1) * H])
+    i, f, g, o = gate(0, sigmoid), gate(1, sigmoid), gate(2, np.tanh), gate(3, sigmoid)
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c, (x, h_prev, c_prev, i, f, g, o, c, U, W)""",
+    "lstm_step_backward": """def lstm_step_backward(dh, dc, cache):
+    x, h_prev, c_prev, i, f, g, o, c, U, W = cache
+    tc = np.tanh(c)
+    dct = dc + dh * o * (1 - tc * tc)
+    da_i, da_f = dct * g * i * (1 - i), dct * c_prev * f * (1 - f)
+    da_g, da_o = dct * i * (1 - g * g), dh * tc * o * (1 - o)
+    da = np.hstack([da_i, da_f, da_g, da_o])
+    dU, dW = np.einsum("ng,nd->gd", da, x), np.einsum("ng,nh->gh", da, h_prev)
+    return da @ U, da @ W, dct * f, dU, dW, da.sum(0)""",
+}
+
 CASES = {
     "recurrence": {
         "points": {"rnn_step_forward": 2, "rnn_forward": 3, "sequence_loss": 2},
@@ -216,6 +272,17 @@ CASES = {
             "rnn_forward": "rnn_forward: h is wrong from t=0",
             # the visible test catches the mean first; its message says what a term should be
             "sequence_loss": "each of the 6 terms is log 5",
+        },
+    },
+    "lstm": {
+        "points": {"lstm_step_forward": 2, "lstm_step_backward": 4, "lstm_forward": 2, "lstm_backward": 4},
+        "wrong": LSTM_WRONG,
+        "alternative": LSTM_ALTERNATIVE,
+        "feedback": {
+            "lstm_step_forward": "with zero weights c = f ⊙ c_prev",
+            "lstm_step_backward": "dc_prev is wrong",
+            "lstm_forward": "lstm_forward: h is wrong from t=1",
+            "lstm_backward": "departs from t=",
         },
     },
     "bptt": {
