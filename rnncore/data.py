@@ -61,15 +61,22 @@ class Vocab:
                 out.append(self.itos[i])
         return "".join(out)
 
-    def batch(self, texts: Sequence[str], bos: bool = False, eos: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """Encode and pad ``texts`` into ``(T, N)`` ids and a ``(T, N)`` boolean mask."""
+    def batch(
+        self, texts: Sequence[str], bos: bool = False, eos: bool = False, pad_front: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Encode and pad ``texts`` into ``(T, N)`` ids and a ``(T, N)`` boolean mask.
+
+        ``pad_front`` puts the padding before each text rather than after, so that
+        every sequence ends at the last step (where an encoder's final state is read).
+        """
         seqs = [([self.BOS] if bos else []) + self.encode(t) + ([self.EOS] if eos else []) for t in texts]
         T = max(len(s) for s in seqs)
         ids = np.full((T, len(seqs)), self.PAD, dtype=np.int64)
         mask = np.zeros((T, len(seqs)), dtype=bool)
         for n, s in enumerate(seqs):
-            ids[: len(s), n] = s
-            mask[: len(s), n] = True
+            rows = slice(T - len(s), T) if pad_front else slice(0, len(s))
+            ids[rows, n] = s
+            mask[rows, n] = True
         return ids, mask
 
 

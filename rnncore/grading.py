@@ -132,7 +132,7 @@ def named_gradients(name: str, returned, order: Sequence[str]) -> dict:
     raise GradingError(f"{name} must return the gradients {', '.join(order)}, got {type(returned).__name__}")
 
 
-def _where(grad_name: str, ref: np.ndarray, got: np.ndarray, tol: float, time_major: bool, gates: int | None) -> str:
+def _where(ref: np.ndarray, got: np.ndarray, tol: float, time_major: bool, gates: int | None) -> str:
     """Where a wrong gradient departs: the first time step going backward, and the gate block."""
     parts = []
     if time_major and ref.ndim >= 2 and ref.shape[0] > 1:
@@ -168,11 +168,20 @@ def compare(
         got = _as_array(name, prefix + key, actual[key], ref.shape)
         err = relative_error(ref, got)
         if err > tol and np.abs(ref - got).max() > 1e-9:
-            where = _where(key, ref, got, tol, key in time_major, gated.get(key))
+            where = _where(ref, got, tol, key in time_major, gated.get(key))
             raise GradingError(
                 f"{name}: {prefix}{key} is wrong "
                 f"(relative error {err:.1e} against {against}, tolerance {tol:.0e}){where}"
             )
+
+
+def compare_states(name: str, expected: np.ndarray, actual) -> None:
+    """States over time ``(T, N, H)``: raise naming the first step, going forward, where they depart."""
+    actual = _as_array(name, "h", actual, expected.shape)
+    err = relative_error(expected, actual)
+    if err > FORWARD_TOL:
+        t = first_departure(expected, actual, FORWARD_TOL, direction="forward")
+        raise GradingError(f"{name}: h is wrong from t={t} on (relative error {err:.1e})")
 
 
 def _torch_twin_grads(twin: Callable | None, inputs: Mapping, dout, wrt: Sequence[str]):
@@ -241,10 +250,7 @@ def check_rnn_forward(student: Callable, seed: int | None = None, trials: int = 
         out = _call("rnn_forward", student, x, p["U"], p["W"], p["b"], h0)
         h = out[0] if isinstance(out, tuple) else out
         ref, _ = rnn.rnn_forward(x, **p, h0=h0)
-        h = _as_array("rnn_forward", "h", h, ref.shape)
-        if relative_error(ref, h) > FORWARD_TOL:
-            t = first_departure(ref, h, FORWARD_TOL, direction="forward")
-            raise GradingError(f"rnn_forward: h is wrong from t={t} on (relative error {relative_error(ref, h):.1e})")
+        compare_states("rnn_forward", ref, h)
 
 
 def check_sequence_loss(student: Callable, seed: int | None = None, trials: int = 3) -> None:
@@ -402,10 +408,7 @@ def check_lstm_forward(student: Callable, seed: int | None = None, trials: int =
         out = _call("lstm_forward", student, x, p["U"], p["W"], p["b"], h0, c0)
         h = out[0] if isinstance(out, tuple) else out
         ref, _ = lstm.lstm_forward(x, **p, h0=h0, c0=c0)
-        h = _as_array("lstm_forward", "h", h, ref.shape)
-        if relative_error(ref, h) > FORWARD_TOL:
-            t = first_departure(ref, h, FORWARD_TOL, direction="forward")
-            raise GradingError(f"lstm_forward: h is wrong from t={t} on (relative error {relative_error(ref, h):.1e})")
+        compare_states("lstm_forward", ref, h)
 
 
 def lstm_forward_by_steps(x, U, W, b, h0, c0):

@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rnncore.optim import clip_by_global_norm
+from rnncore.optim import clip_by_global_norm, global_norm
 
 
 class Trainable(Protocol):
@@ -75,7 +75,7 @@ def train(
         if clip is not None:
             grads, norm = clip_by_global_norm(grads, clip)
         else:
-            norm = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads.values())))
+            norm = global_norm(grads)
         optimizer.step(model.params, grads)
         history.loss.append(float(loss))
         history.grad_norm.append(norm)

@@ -114,3 +114,14 @@ def test_vocab_round_trip_and_padding(texts):
     assert np.all(ids[~mask] == vocab.PAD)
     with pytest.raises(ValueError, match="not in the vocabulary"):
         vocab.encode("z")
+
+
+@given(st.lists(st.text(alphabet="xyz", min_size=1, max_size=5), min_size=1, max_size=4))
+def test_front_padding_ends_every_text_at_the_last_step(texts):
+    vocab = data.Vocab("xyz")
+    back, back_mask = vocab.batch(texts)
+    front, front_mask = vocab.batch(texts, pad_front=True)
+    assert front_mask[-1].all()
+    for n, t in enumerate(texts):
+        assert vocab.decode(front[front_mask[:, n], n]) == vocab.decode(back[back_mask[:, n], n]) == t
+        assert not front_mask[: front.shape[0] - len(t), n].any()
