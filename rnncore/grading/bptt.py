@@ -1,0 +1,99 @@
+"""Checks of assignment 2 (backpropagation through time): RNN step and sequence backward, the loss backward.
+
+Book notation, with ``δh(t)`` the total gradient reaching ``h(t)``::
+
+    ∇a(t) = (1 − h(t)²) ⊙ δh(t),   δh(t-1) = Wᵀ ∇a(t) + ∂L/∂h(t-1)
+    ∇U = Σ_t ∇a(t) x(t)ᵀ,  ∇W = Σ_t ∇a(t) h(t-1)ᵀ,  ∇b = Σ_t ∇a(t)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from rnncore import rnn
+from rnncore.grading.engine import (
+    GradingError,
+    call_student,
+    compare_scalar,
+    fresh_rng,
+    grade_backward,
+    random_shapes,
+    rnn_params,
+)
+from rnncore.layers import affine_backward, affine_forward
+from rnncore.losses import softmax_cross_entropy
+
+
+def check_rnn_step_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
+    """``rnn_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db)`` on the cache of the student's step forward."""
+    from rnncore.torch_ref import rnn_step_forward_torch
+
+    rng = fresh_rng(seed)
+    s = random_shapes(rng)
+    inputs = {"x": rng.standard_normal((s.N, s.D)), "h_prev": rng.standard_normal((s.N, s.H)), **rnn_params(rng, s)}
+    _, cache = call_student("rnn_step_forward", student_forward, *inputs.values())
+    dh = rng.standard_normal((s.N, s.H))
+    returned = call_student("rnn_step_backward", student_backward, dh, cache)
+    reference = rnn.rnn_step_backward(dh, rnn.rnn_step_forward(**inputs)[1])._asdict()
+
+    def forward(**kw):
+        return rnn.rnn_step_forward(**kw)[0]
+
+    order = ("dx", "dh_prev", "dU", "dW", "db")
+    grade_backward("rnn_step_backward", returned, order, reference, forward, inputs, dh, rnn_step_forward_torch)
+
+
+def check_rnn_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
+    """BPTT: ``rnn_backward(dh, cache) -> (dx, dh0, dU, dW, db)`` on the student's forward cache."""
+    from rnncore.torch_ref import rnn_forward_torch
+
+    rng = fresh_rng(seed)
+    s = random_shapes(rng)
+    p = rnn_params(rng, s)
+    inputs = {"x": rng.standard_normal((s.T, s.N, s.D)), **p, "h0": rng.standard_normal((s.N, s.H))}
+    _, cache = call_student("rnn_forward", student_forward, *inputs.values())
+    dh = rng.standard_normal((s.T, s.N, s.H))
+    returned = call_student("rnn_backward", student_backward, dh, cache)
+    reference = rnn.rnn_backward(dh, rnn.rnn_forward(**inputs)[1])._asdict()
+
+    def forward(**kw):
+        return rnn.rnn_forward(**kw)[0]
+
+    order = ("dx", "dh0", "dU", "dW", "db")
+    grade_backward(
+        "rnn_backward", returned, order, reference, forward, inputs, dh, rnn_forward_torch, time_major=("x",)
+    )
+
+
+def check_sequence_loss_backward(student: Callable, seed: int | None = None) -> None:
+    """``sequence_loss_backward(h, V, c, y) -> (L, dh, dV, dc)`` for ``o = c + V h`` and the summed cross-entropy."""
+    from rnncore.torch_ref import affine_forward_torch, softmax_cross_entropy_torch
+
+    rng = fresh_rng(seed)
+    s = random_shapes(rng)
+    K = int(rng.integers(3, 9))
+    inputs = {
+        "h": np.tanh(rng.standard_normal((s.T, s.N, s.H))),
+        "V": rng.standard_normal((K, s.H)),
+        "c": rng.standard_normal(K),
+    }
+    y = rng.integers(0, K, (s.T, s.N))
+    out = call_student("sequence_loss_backward", student, *inputs.values(), y)
+    if not isinstance(out, tuple | list) or len(out) != 4:
+        raise GradingError("sequence_loss_backward must return (loss, dh, dV, dc)")
+    o, cache = affine_forward(**inputs)
+    loss, do = softmax_cross_entropy(o, y)
+    compare_scalar("sequence_loss_backward", "the loss", loss, out[0])
+    g = affine_backward(do, cache)
+
+    def forward(h, V, c):
+        return np.asarray(softmax_cross_entropy(affine_forward(h, V, c)[0], y)[0])
+
+    def twin(h, V, c):
+        return softmax_cross_entropy_torch(affine_forward_torch(h, V, c), y)
+
+    reference = {"dh": g.dh, "dV": g.dV, "dc": g.dc}
+    order = ("dh", "dV", "dc")
+    grade_backward("sequence_loss_backward", out[1:], order, reference, forward, inputs, 1.0, twin, time_major=("h",))

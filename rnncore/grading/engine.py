@@ -1,0 +1,275 @@
+"""The grading engine: fresh inputs, calling student code safely, comparing three ways.
+
+The checks of each assignment (``rnncore.grading.<assignment>``) are built
+from these pieces. A backward pass is compared with rnncore's backward, with
+central differences of rnncore's forward in float64, and with torch autograd
+of rnncore's torch twin. A failure names the gradient, its relative error and
+the tolerance, and for sequences the first time step (going backward) and the
+gate where it departs. Messages never print hidden inputs or reference values.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnncore.gradcheck import first_departure, numerical_gradients, relative_error
+
+FORWARD_TOL = 1e-7
+BACKWARD_TOL = 1e-6
+GATE_NAMES = {4: ("input", "forget", "candidate", "output"), 3: ("reset", "update", "candidate")}
+
+
+class GradingError(AssertionError):
+    """A check failed; the message is what the student sees."""
+
+
+@contextmanager
+def substitute(namespace: dict, **functions: Callable):
+    """Temporarily replace names in a notebook's namespace (``globals()``) with reference functions.
+
+    A function graded on its own must not lose points for a mistake in another
+    function it calls: the test cell of ``rnn_forward`` runs it with rnncore's
+    ``rnn_step_forward`` in place of the student's.
+    """
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in functions}
+    namespace.update(functions)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+def fresh_rng(seed: int | None = None) -> np.random.Generator:
+    """A generator independent of ``np.random``'s global state; unpredictable unless ``seed`` is given."""
+    return np.random.default_rng(seed if seed is not None else int.from_bytes(os.urandom(8), "little"))
+
+
+@dataclass(frozen=True)
+class Shapes:
+    T: int
+    N: int
+    D: int
+    H: int
+
+
+def random_shapes(rng: np.random.Generator, max_T: int = 6) -> Shapes:
+    """Small random shapes with T, N, D and H all different, so a transposed array is a shape error."""
+    T = int(rng.integers(2, max_T + 1))
+    N = int(rng.choice([n for n in range(2, 5) if n != T]))
+    D, H = (int(v) for v in rng.choice([v for v in range(2, 9) if v not in (T, N)], size=2, replace=False))
+    return Shapes(T, N, D, H)
+
+
+def _copied(value):
+    """Arrays copied, also inside tuples, lists and dicts (caches), so student code cannot change ours."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return type(value)(*(_copied(v) for v in value))
+    if isinstance(value, tuple | list):
+        return type(value)(_copied(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    return value
+
+
+def call_student(name: str, fn: Callable, *args, **kwargs):
+    """Call student code with warnings captured and copies of the inputs (so mutation cannot hide)."""
+    args, kwargs = _copied(args), _copied(kwargs)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError:
+            raise GradingError(f"{name} is not implemented yet") from None
+        except Exception as err:  # the student's traceback would show hidden values; keep the type and text
+            raise GradingError(f"{name} raised {type(err).__name__}: {err}") from None
+
+
+def as_array(name: str, what: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    if value is None:
+        raise GradingError(f"{name} returned None for {what}; expected an array of shape {shape}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise GradingError(f"{name}: {what} is not a numeric array (got {type(value).__name__})") from None
+    if arr.shape != shape:
+        raise GradingError(f"{name}: {what} has shape {arr.shape}, expected {shape}")
+    if not np.all(np.isfinite(arr)):
+        raise GradingError(f"{name}: {what} contains NaN or infinite values")
+    return arr
+
+
+def named_gradients(name: str, returned, order: Sequence[str]) -> dict:
+    """Gradients from what a student's backward returned: a named tuple, a dict, or a tuple in ``order``."""
+    if hasattr(returned, "_asdict"):
+        returned = returned._asdict()
+    if isinstance(returned, Mapping):
+        missing = [k for k in order if k not in returned]
+        if missing:
+            raise GradingError(f"{name} did not return {', '.join(missing)}")
+        return {k: returned[k] for k in order}
+    if isinstance(returned, tuple | list):
+        if len(returned) != len(order):
+            raise GradingError(f"{name} returned {len(returned)} values, expected {len(order)}: {', '.join(order)}")
+        return dict(zip(order, returned, strict=True))
+    raise GradingError(f"{name} must return the gradients {', '.join(order)}, got {type(returned).__name__}")
+
+
+def _where(ref: np.ndarray, got: np.ndarray, tol: float, time_major: bool, gates: int | None) -> str:
+    """Where a wrong gradient departs: the first time step going backward, and the gate block."""
+    parts = []
+    if time_major and ref.ndim >= 2 and ref.shape[0] > 1:
+        t = first_departure(ref, got, tol, direction="backward")
+        if t is not None:
+            parts.append(f"it departs from t={t} going backward in time")
+    if gates and ref.shape[0] % gates == 0 and ref.shape[0] > 0:
+        size = ref.shape[0] // gates
+        errors = [relative_error(ref[k * size : (k + 1) * size], got[k * size : (k + 1) * size]) for k in range(gates)]
+        wrong = [GATE_NAMES[gates][k] for k, e in enumerate(errors) if e > tol]
+        if wrong and len(wrong) < gates:
+            parts.append(f"the {' and '.join(wrong)} gate rows are wrong, the others are right")
+    return ("; " + "; ".join(parts)) if parts else ""
+
+
+def compare(
+    name: str,
+    expected: Mapping[str, np.ndarray],
+    actual: Mapping[str, np.ndarray],
+    tol: float,
+    against: str,
+    time_major: Sequence[str] = (),
+    gated: Mapping[str, int] | None = None,
+    prefix: str = "",
+) -> None:
+    """Raise a :class:`GradingError` naming the first quantity that differs from ``expected``.
+
+    ``prefix`` turns an argument's name into its gradient's (``"d"``: ``W`` → ``dW``).
+    """
+    gated = gated or {}
+    for key, ref in expected.items():
+        ref = np.asarray(ref, dtype=np.float64)
+        got = as_array(name, prefix + key, actual[key], ref.shape)
+        err = relative_error(ref, got)
+        if err > tol and np.abs(ref - got).max() > 1e-9:
+            where = _where(ref, got, tol, key in time_major, gated.get(key))
+            raise GradingError(
+                f"{name}: {prefix}{key} is wrong "
+                f"(relative error {err:.1e} against {against}, tolerance {tol:.0e}){where}"
+            )
+
+
+def compare_states(name: str, expected: np.ndarray, actual) -> None:
+    """States over time ``(T, N, H)``: raise naming the first step, going forward, where they depart."""
+    actual = as_array(name, "h", actual, expected.shape)
+    err = relative_error(expected, actual)
+    if err > FORWARD_TOL:
+        t = first_departure(expected, actual, FORWARD_TOL, direction="forward")
+        raise GradingError(f"{name}: h is wrong from t={t} on (relative error {err:.1e})")
+
+
+def _torch_twin_grads(twin: Callable | None, inputs: Mapping, dout, wrt: Sequence[str]):
+    if twin is None:
+        return None
+    try:
+        from rnncore.torch_ref import autograd
+    except ImportError:  # pragma: no cover - torch is part of the course environment
+        return None
+    return autograd(twin, inputs, dout, wrt=list(wrt))
+
+
+def check_backward_three_ways(
+    name: str,
+    student_grads: Mapping[str, np.ndarray],
+    reference_grads: Mapping[str, np.ndarray],
+    reference_forward: Callable,
+    inputs: Mapping[str, np.ndarray],
+    dout,
+    twin: Callable | None = None,
+    time_major: Sequence[str] = (),
+    gated: Mapping[str, int] | None = None,
+    tol: float = BACKWARD_TOL,
+) -> None:
+    """Student gradients against rnncore's backward, central differences and torch autograd, in that order."""
+    compare(name, reference_grads, student_grads, tol, "rnncore's backward", time_major, gated, "d")
+    numeric = numerical_gradients(reference_forward, inputs, dout, wrt=list(reference_grads))
+    compare(name, numeric, student_grads, 10 * tol, "finite differences", time_major, gated, "d")
+    autograd_grads = _torch_twin_grads(twin, inputs, dout, list(reference_grads))
+    if autograd_grads is not None:
+        compare(name, autograd_grads, student_grads, tol, "torch autograd", time_major, gated, "d")
+
+
+def rnn_params(rng, s: Shapes, gates: int = 1, scale: float = 0.5):
+    G = gates * s.H
+    return {
+        "U": rng.standard_normal((G, s.D)) * scale,
+        "W": rng.standard_normal((G, s.H)) * scale,
+        "b": rng.standard_normal(G) * scale,
+    }
+
+
+def grade_backward(
+    name: str,
+    returned,
+    order: Sequence[str],
+    reference: Mapping[str, np.ndarray],
+    forward: Callable,
+    inputs: Mapping[str, np.ndarray],
+    dout,
+    twin: Callable | None = None,
+    time_major: Sequence[str] = (),
+    gated: Mapping[str, int] | None = None,
+) -> None:
+    """Grade what a student's backward returned, three ways.
+
+    Args:
+        returned: the student's return value (tuple in ``order``, dict or named tuple).
+        order: gradient names in return order; ``"dX"`` is the gradient of ``inputs["X"]``.
+        reference: rnncore's gradients under the same names (extra keys are ignored).
+        forward: rnncore's forward, called as ``forward(**inputs)``, for central differences.
+        dout: the upstream gradient ``forward``'s output was contracted with.
+        twin: the torch version of ``forward`` for autograd.
+        time_major, gated: input names whose gradients are reported by time step / by gate rows.
+    """
+    got = named_gradients(name, returned, order)
+    check_backward_three_ways(
+        name,
+        {k[1:]: got[k] for k in order},
+        {k[1:]: reference[k] for k in order},
+        forward,
+        inputs,
+        dout,
+        twin,
+        time_major,
+        gated,
+    )
+
+
+def first_of(out):
+    """The main output of a forward that returns either it alone or ``(out, cache, ...)``."""
+    return out[0] if isinstance(out, tuple | list) else out
+
+
+def compare_scalar(name: str, what: str, expected: float, actual, mean_over: int | None = None) -> None:
+    """A scalar such as a loss; ``mean_over`` adds a hint when ``actual`` is the mean instead of the sum."""
+    try:
+        got = float(np.asarray(actual, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise GradingError(f"{name}: {what} must be a number, got {type(actual).__name__}") from None
+    if not np.isfinite(got) or abs(got - expected) > FORWARD_TOL * max(1.0, abs(expected)):
+        hint = ""
+        if mean_over and abs(got - expected / mean_over) < 1e-6 * abs(expected / mean_over):
+            hint = " (it looks like a mean; the loss is a sum over t and n)"
+        error = abs(got - expected) / max(abs(expected), 1e-300)
+        raise GradingError(f"{name}: {what} is wrong (relative error {error:.1e}){hint}")

@@ -1,0 +1,64 @@
+"""Checks of assignment 1 (recurrence): the RNN step and sequence forward and the sequence loss.
+
+Book notation: ``a(t) = b + W h(t-1) + U x(t)``, ``h(t) = tanh(a(t))``,
+``o(t) = c + V h(t)``, ``L = −Σ_t Σ_n log softmax(o(t))[y(t)]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from rnncore import rnn
+from rnncore.grading.engine import (
+    FORWARD_TOL,
+    call_student,
+    compare,
+    compare_scalar,
+    compare_states,
+    first_of,
+    fresh_rng,
+    random_shapes,
+    rnn_params,
+)
+from rnncore.layers import affine_forward
+from rnncore.losses import softmax_cross_entropy
+
+
+def check_rnn_step_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
+    """``rnn_step_forward(x, h_prev, U, W, b) -> h`` (or ``(h, cache)``), on random shapes."""
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        s = random_shapes(rng)
+        p = rnn_params(rng, s)
+        x, h_prev = rng.standard_normal((s.N, s.D)), rng.standard_normal((s.N, s.H))
+        h = first_of(call_student("rnn_step_forward", student, x, h_prev, p["U"], p["W"], p["b"]))
+        ref, _ = rnn.rnn_step_forward(x, h_prev, **p)
+        compare("rnn_step_forward", {"h": ref}, {"h": h}, FORWARD_TOL, "rnncore")
+
+
+def check_rnn_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
+    """``rnn_forward(x, U, W, b, h0) -> h (T, N, H)`` (or ``(h, cache)``)."""
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        s = random_shapes(rng)
+        p = rnn_params(rng, s)
+        x, h0 = rng.standard_normal((s.T, s.N, s.D)), rng.standard_normal((s.N, s.H))
+        h = first_of(call_student("rnn_forward", student, x, p["U"], p["W"], p["b"], h0))
+        ref, _ = rnn.rnn_forward(x, **p, h0=h0)
+        compare_states("rnn_forward", ref, h)
+
+
+def check_sequence_loss(student: Callable, seed: int | None = None, trials: int = 3) -> None:
+    """``sequence_loss(h, V, c, y) -> L``: ``o = c + V h``, ``L = −Σ_t Σ_n log softmax(o)[y]``."""
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        s = random_shapes(rng)
+        K = int(rng.integers(3, 9))
+        h = np.tanh(rng.standard_normal((s.T, s.N, s.H)))
+        V, c = rng.standard_normal((K, s.H)), rng.standard_normal(K)
+        y = rng.integers(0, K, (s.T, s.N))
+        loss = first_of(call_student("sequence_loss", student, h, V, c, y))
+        ref, _ = softmax_cross_entropy(affine_forward(h, V, c)[0], y)
+        compare_scalar("sequence_loss", "the loss", ref, loss, mean_over=s.T * s.N)
