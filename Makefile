@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test lint unit bench book browser release clean
+.PHONY: venv test lint unit bench book browser release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -42,12 +42,49 @@ book: venv
 	echo "Book built in $$(( $$(date +%s) - start )) s (chapters unchanged since the last build come from the cache)."
 	@echo "Open the book at file://$(abspath _build/html/index.html)"
 
+# ---------------------------------------------------------------- the instructor's workflow
+# A term, one assignment A at a time (see the book's instructor guide):
+#   make release; make lms-zip A=lstm; (students work and submit through the LMS)
+#   make collect A=lstm; make autograde A=lstm; make feedback A=lstm; make grades
+# COURSE is the nbgrader course directory (default: this repository); the
+# gradebook is $(COURSE)/gradebook.db unless RNN_GRADEBOOK names another.
+COURSE  ?= .
+NBGRADER = cd $(COURSE) && $(abspath $(BIN))/nbgrader
+ASSIGNMENTS = $(notdir $(patsubst %/,%,$(wildcard $(COURSE)/solutions/*/)))
+# nbgrader skips submissions it has graded already; REGRADE=1 grades (and writes feedback for) all afresh.
+REGRADE_FLAG = $(if $(REGRADE),--force,)
+need_assignment = $(if $(filter $(A),$(ASSIGNMENTS)),,$(error set A to one of: $(ASSIGNMENTS)))
+
 # Regenerate the student notebooks (exercises/) from the instructor's (solutions/).
 release: venv
-	@for dir in solutions/*/; do \
-	  $(BIN)/nbgrader generate_assignment "$$(basename $$dir)" --log-level=WARN || exit 1; \
-	done
+	@for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment "$$a" --log-level=WARN || exit 1; done
 	@echo "Regenerated exercises/ from solutions/; commit both."
+
+# The student notebook of A as a zip to upload to the LMS: $(COURSE)/_build/lms/A.zip
+lms-zip: venv
+	$(need_assignment)
+	@mkdir -p $(COURSE)/_build/lms && rm -f $(COURSE)/_build/lms/$(A).zip
+	cd $(COURSE)/exercises && $(abspath $(BIN))/python -m zipfile -c ../_build/lms/$(A).zip $(A)
+	@echo "Upload $(COURSE)/_build/lms/$(A).zip to the LMS."
+
+# Unpack the LMS download placed in $(COURSE)/downloaded/A/archive/ into submitted/<student>/A/.
+collect: venv
+	$(need_assignment)
+	$(NBGRADER) zip_collect $(A) --force
+
+autograde: venv
+	$(need_assignment)
+	$(NBGRADER) autograde $(A) $(REGRADE_FLAG)
+
+# Feedback pages in $(COURSE)/feedback/<student>/A/, to return through the LMS.
+feedback: venv
+	$(need_assignment)
+	$(NBGRADER) generate_feedback $(A) $(REGRADE_FLAG)
+
+# Every score of every assignment in $(COURSE)/grades.csv.
+grades: venv
+	$(NBGRADER) export --to grades.csv
+	@echo "Wrote $(COURSE)/grades.csv"
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

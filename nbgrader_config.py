@@ -14,6 +14,13 @@ c.CourseDirectory.course_id = "rnn"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.db_url = os.environ.get("RNN_GRADEBOOK", "sqlite:///gradebook.db")
+# `make collect` (nbgrader zip_collect) reads an LMS download: files named as
+# Moodle names them, "<full name>_<participant id>_assignsubmission_file_<notebook>",
+# with the participant id as the student id. Set RNN_LMS_FILENAME to another
+# regular expression with the groups student_id and file_id for another LMS.
+c.FileNameCollectorPlugin.named_regexp = os.environ.get(
+    "RNN_LMS_FILENAME", r".*/[^/]*_(?P<student_id>\d+)_assignsubmission_file_(?P<file_id>[^/]+\.ipynb)$"
+)
 # Student notebooks run their own training loops at the end; give them time.
 c.ExecutePreprocessor.timeout = 300
 # Regenerating a release must not fail because an older one exists.

@@ -171,3 +171,22 @@ def test_a_chapter_that_raises_fails_the_build(tmp_path):
     report = tmp_path / "_build" / "html" / "reports" / "page.err.log"
     plain = re.sub(r"\x1b\[[0-9;]*m", "", report.read_text())  # drop terminal colours
     assert "RuntimeError: chapter bug" in plain
+
+
+def test_assignment_links_into_the_book_resolve(built_book):
+    """Every link from a student notebook to the published book names a page and section that exist."""
+    base = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    links = set()
+    for notebook in (ROOT / "exercises").glob("*/*.ipynb"):
+        links |= set(re.findall(re.escape(base) + r"[^)\s\"]+", notebook.read_text()))
+    assert len(links) >= 14, f"expected the notebooks to link their book sections, found {sorted(links)}"
+    broken = [link for link in sorted(links) if not _resolves(link.removeprefix(base), "", built_book)]
+    assert not broken, f"links to pages or sections that do not exist: {broken}"
+
+
+def test_the_book_offers_every_assignment_for_download(built_book):
+    page = (built_book / "book" / "assignments.html").read_text()
+    for notebook in (ROOT / "exercises").glob("*/*.ipynb"):
+        downloads = list((built_book / "_downloads").glob(f"*/{notebook.name}"))
+        assert downloads and downloads[0].read_bytes() == notebook.read_bytes(), notebook.name
+        assert f"/{notebook.name}" in page

@@ -1,0 +1,615 @@
+"""The grading cases of every assignment: what each submission deserves.
+
+For each assignment: the points of each graded function; one plausible wrong
+implementation per function, which must lose exactly that function's points;
+at least two correct implementations written differently from the solution,
+which must earn full marks; and a snippet the feedback of each wrong one must
+contain. Used by the end-to-end nbgrader test (``test_assignments.py``) and the
+in-process test of the same cases on fresh random inputs (``test_grading_cases.py``).
+"""
+
+import re
+
+SOLUTION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)
+
+
+def solution_code(cell_source: str) -> str:
+    """A solution cell's source with the solution markers removed."""
+    return SOLUTION.sub(lambda m: m.group(1), cell_source)
+
+
+RECURRENCE_WRONG = {
+    # W used untransposed: a classic shape-compatible mistake when H = H
+    "rnn_step_forward": """def rnn_step_forward(x, h_prev, U, W, b):
+    h = np.tanh(x @ U.T + h_prev @ W + b)
+    return h, (x, h_prev, h, U, W)""",
+    # the initial state ignored
+    "rnn_forward": """def rnn_forward(x, U, W, b, h0):
+    h, state = [], np.zeros_like(h0)
+    for t in range(x.shape[0]):
+        state, _ = rnn_step_forward(x[t], state, U, W, b)
+        h.append(state)
+    return np.stack(h), None""",
+    # a mean where the sum is asked for
+    "sequence_loss": """def sequence_loss(h, V, c, y):
+    o = h @ V.T + c
+    o = o - o.max(axis=-1, keepdims=True)
+    log_p = o - np.log(np.exp(o).sum(axis=-1, keepdims=True))
+    return float(-np.take_along_axis(log_p, y[..., None], axis=-1).mean())""",
+}
+
+RECURRENCE_ALTERNATIVE_2 = {
+    "rnn_step_forward": """def rnn_step_forward(x, h_prev, U, W, b):
+    # one unit at a time
+    h = np.empty((x.shape[0], W.shape[0]))
+    for i in range(W.shape[0]):
+        h[:, i] = np.tanh(x @ U[i] + h_prev @ W[i] + b[i])
+    return h, (x, h_prev, h, U, W)""",
+    "sequence_loss": """def sequence_loss(h, V, c, y):
+    o = np.einsum("tnh,kh->tnk", h, V) + c
+    T, N = y.shape
+    return float((np.log(np.exp(o).sum(-1)) - o[np.arange(T)[:, None], np.arange(N), y]).sum())""",
+}
+
+RECURRENCE_ALTERNATIVE = {
+    "rnn_step_forward": """def rnn_step_forward(x, h_prev, U, W, b):
+    # float32 and einsum: different from the reference, still correct
+    a = np.einsum("hd,nd->nh", U, x) + np.einsum("hk,nk->nh", W, h_prev) + b
+    h = np.tanh(a.astype(np.float32)).astype(np.float64)
+    return h, None""",
+    "rnn_forward": """def rnn_forward(x, U, W, b, h0):
+    T = x.shape[0]
+    out = np.empty((T,) + h0.shape)
+    h = h0
+    for t in range(T):
+        h = np.tanh(b + (W @ h.T).T + (U @ x[t].T).T)  # column form, transposed back
+        out[t] = h
+    return out, {"states": out}""",
+    "sequence_loss": """def sequence_loss(h, V, c, y):
+    total = 0.0
+    for t in range(h.shape[0]):
+        for n in range(h.shape[1]):
+            o = V @ h[t, n] + c
+            total += np.logaddexp.reduce(o) - o[y[t, n]]
+    return total""",
+}
+
+
+BPTT_WRONG = {
+    # the tanh derivative left out
+    "rnn_step_backward": """def rnn_step_backward(dh, cache):
+    da = dh
+    return da @ cache.U, da @ cache.W, da.T @ cache.x, da.T @ cache.h_prev, da.sum(axis=0)""",
+    # no gradient carried from h(t+1) to h(t): each step on its own
+    "rnn_backward": """def rnn_backward(dh, caches):
+    grads = [rnn_step_backward(dh[t], caches[t]) for t in range(dh.shape[0])]
+    dx = np.stack([g[0] for g in grads])
+    return dx, grads[0][1], sum(g[2] for g in grads), sum(g[3] for g in grads), sum(g[4] for g in grads)""",
+    # the one-hot target never subtracted from dc
+    "sequence_loss_backward": """def sequence_loss_backward(h, V, c, y):
+    o = h @ V.T + c
+    o = o - o.max(axis=-1, keepdims=True)
+    p = np.exp(o) / np.exp(o).sum(axis=-1, keepdims=True)
+    loss = float(-np.log(np.take_along_axis(p, y[..., None], axis=-1)).sum())
+    do = p.copy()
+    np.put_along_axis(do, y[..., None], np.take_along_axis(do, y[..., None], axis=-1) - 1, axis=-1)
+    K, H = V.shape
+    return loss, do @ V, do.reshape(-1, K).T @ h.reshape(-1, H), p.reshape(-1, K).sum(axis=0)""",
+}
+
+BPTT_ALTERNATIVE_2 = {
+    "sequence_loss_backward": """def sequence_loss_backward(h, V, c, y):
+    # float32 softmax, loops over time
+    total, dh, dV, dc = 0.0, np.zeros_like(h), np.zeros_like(V), np.zeros_like(c)
+    for t in range(h.shape[0]):
+        o = (h[t] @ V.T + c).astype(np.float32)
+        p = np.exp(o - o.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+        rows = np.arange(len(y[t]))
+        total += -np.log(p[rows, y[t]].astype(np.float64)).sum()
+        do = p.astype(np.float64); do[rows, y[t]] -= 1
+        dh[t], dV, dc = do @ V, dV + do.T @ h[t], dc + do.sum(0)
+    return total, dh, dV, dc""",
+    "rnn_step_backward": """def rnn_step_backward(dh, cache):
+    # by attribute instead of by position, weight gradients as sums of outer products
+    da = dh * (1 - cache.h**2)
+    dU = sum(np.outer(da[n], cache.x[n]) for n in range(len(da)))
+    dW = sum(np.outer(da[n], cache.h_prev[n]) for n in range(len(da)))
+    return da @ cache.U, da @ cache.W, dU, dW, da.sum(0)""",
+}
+
+BPTT_ALTERNATIVE = {
+    "rnn_step_backward": """def rnn_step_backward(dh, cache):
+    x, h_prev, h, U, W = cache  # unpacked by position, float32 arithmetic
+    da = (dh * (1 - h * h)).astype(np.float32)
+    dU, dW = np.einsum("nh,nd->hd", da, x), np.einsum("nh,nk->hk", da, h_prev)
+    return (da @ U).astype(float), (da @ W).astype(float), dU, dW, np.einsum("nh->h", da)""",
+    "rnn_backward": """def rnn_backward(dh, caches):
+    T = len(caches)
+    x = np.stack([c.x for c in caches]); hs = np.stack([c.h for c in caches]); hp = np.stack([c.h_prev for c in caches])
+    U, W = caches[0].U, caches[0].W
+    da = np.zeros_like(hs); carry = np.zeros_like(hs[0])
+    for t in range(T - 1, -1, -1):
+        da[t] = (dh[t] + carry) * (1 - hs[t] ** 2)
+        carry = da[t] @ W
+    return da @ U, carry, np.einsum("tnh,tnd->hd", da, x), np.einsum("tnh,tnk->hk", da, hp), da.sum(axis=(0, 1))""",
+}
+
+LSTM_WRONG = {
+    # the candidate squashed by σ instead of tanh
+    "lstm_step_forward": """def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = x @ U.T + h_prev @ W.T + b
+    i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H]), sigmoid(a[:, 2 * H : 3 * H]), sigmoid(a[:, 3 * H :])
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c, (x, h_prev, c_prev, i, f, g, o, c, U, W)""",
+    # the carousel dropped: dc_prev is not multiplied by the forget gate
+    "lstm_step_backward": """def lstm_step_backward(dh, dc, cache):
+    x, h_prev, c_prev, i, f, g, o, c, U, W = cache
+    tc = np.tanh(c)
+    dc = dc + dh * o * (1 - tc**2)
+    da_if = [dc * g * i * (1 - i), dc * c_prev * f * (1 - f)]
+    da = np.concatenate(da_if + [dc * i * (1 - g**2), dh * tc * o * (1 - o)], axis=1)
+    return da @ U, da @ W, dc, da.T @ x, da.T @ h_prev, da.sum(axis=0)""",
+    # the cell state not carried: every step starts from c0
+    "lstm_forward": """def lstm_forward(x, U, W, b, h0, c0):
+    h, hs, caches = h0, [], []
+    for t in range(x.shape[0]):
+        h, _, cache = lstm_step_forward(x[t], h, c0, U, W, b)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), caches""",
+    # the cell-state gradient not passed back between steps
+    "lstm_backward": """def lstm_backward(dh, caches):
+    T = dh.shape[0]
+    dx = [None] * T
+    dh_next = np.zeros_like(dh[0])
+    dU = dW = db = 0
+    for t in reversed(range(T)):
+        g = lstm_step_backward(dh[t] + dh_next, np.zeros_like(dh[0]), caches[t])
+        dx[t], dh_next = g[0], g[1]
+        dU, dW, db = dU + g[3], dW + g[4], db + g[5]
+    return np.stack(dx), dh_next, g[2], dU, dW, db""",
+}
+
+LSTM_ALTERNATIVE_2 = {
+    "lstm_forward": """def lstm_forward(x, U, W, b, h0, c0):
+    T = x.shape[0]
+    out, caches = np.zeros((T,) + h0.shape), []
+    state = (h0, c0)
+    for t in range(T):
+        h, c, cache = lstm_step_forward(x[t], *state, U, W, b)
+        out[t], state = h, (h, c)
+        caches.append(cache)
+    return out, caches""",
+    "lstm_backward": """def lstm_backward(dh, caches):
+    T = len(caches)
+    grads = [None] * T
+    dh_carry = dc_carry = np.zeros_like(dh[0])
+    for t in range(T - 1, -1, -1):
+        grads[t] = lstm_step_backward(dh[t] + dh_carry, dc_carry, caches[t])
+        dh_carry, dc_carry = grads[t][1], grads[t][2]
+    dx = np.stack([g[0] for g in grads])
+    return dx, dh_carry, dc_carry, *(np.sum([g[k] for g in grads], axis=0) for k in (3, 4, 5))""",
+}
+
+LSTM_ALTERNATIVE = {
+    "lstm_step_forward": """def lstm_step_forward(x, h_prev, c_prev, U, W, b):
+    # one gate at a time, with its own slice of the weights
+    H = h_prev.shape[1]
+    gate = lambda k, f: f(x @ U[k * H : (k + 1) * H].T + h_prev @ W[k * H : (k + 1) * H].T + b[k * H : (k + 1) * H])
+    i, f, g, o = gate(0, sigmoid), gate(1, sigmoid), gate(2, np.tanh), gate(3, sigmoid)
+    c = f * c_prev + i * g
+    return o * np.tanh(c), c, (x, h_prev, c_prev, i, f, g, o, c, U, W)""",
+    "lstm_step_backward": """def lstm_step_backward(dh, dc, cache):
+    x, h_prev, c_prev, i, f, g, o, c, U, W = cache
+    tc = np.tanh(c)
+    dct = dc + dh * o * (1 - tc * tc)
+    da_i, da_f = dct * g * i * (1 - i), dct * c_prev * f * (1 - f)
+    da_g, da_o = dct * i * (1 - g * g), dh * tc * o * (1 - o)
+    da = np.hstack([da_i, da_f, da_g, da_o])
+    dU, dW = np.einsum("ng,nd->gd", da, x), np.einsum("ng,nh->gh", da, h_prev)
+    return da @ U, da @ W, dct * f, dU, dW, da.sum(0)""",
+}
+
+LONG_TERM_WRONG = {
+    # the derivative taken at h(t-1) instead of h(t): off by one step
+    "jacobians": """def jacobians(h, W):
+    T = h.shape[0] - 1
+    J = [np.eye(W.shape[0])]
+    for t in range(T, 0, -1):
+        J.insert(0, J[0] @ np.diag(1 - h[t - 1] ** 2) @ W)
+    return np.stack(J)""",
+    # the Frobenius norm instead of the spectral norm
+    "jacobian_norms": """def jacobian_norms(J):
+    return np.sqrt((J**2).sum(axis=(1, 2)))""",
+    # each gradient clipped by its own norm: the direction changes
+    "clip_by_global_norm": """def clip_by_global_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads.values())))
+    return {k: g * min(1.0, max_norm / np.linalg.norm(g)) for k, g in grads.items()}, norm""",
+    # alpha weighting the new value instead of the old state
+    "leaky_forward": """def leaky_forward(x, U, W, b, alpha, h0):
+    hs, h_hat = [h0], []
+    for t in range(x.shape[0]):
+        h_hat.append(np.tanh(b + hs[-1] @ W.T + x[t] @ U.T))
+        hs.append((1 - alpha) * hs[-1] + alpha * h_hat[-1])
+    hs, h_hat = np.stack(hs), np.stack(h_hat)
+    return hs[1:], (x, hs, h_hat, U, W, alpha)""",
+    # the direct path alpha ⊙ δh(t) to h(t-1) dropped
+    "leaky_backward": """def leaky_backward(dh, cache):
+    x, hs, h_hat, U, W, alpha = cache
+    dx, carry = np.zeros_like(x), np.zeros_like(hs[0])
+    dU, dW, db, dalpha = 0, 0, 0, 0
+    for t in reversed(range(x.shape[0])):
+        total = dh[t] + carry
+        dalpha = dalpha + (total * (hs[t] - h_hat[t])).sum(axis=0)
+        da = total * (1 - alpha) * (1 - h_hat[t] ** 2)
+        dx[t] = da @ U
+        dU, dW, db = dU + da.T @ x[t], dW + da.T @ hs[t], db + da.sum(axis=0)
+        carry = da @ W
+    return dx, carry, dU, dW, db, dalpha""",
+}
+
+LONG_TERM_ALTERNATIVES = [
+    {
+        "jacobians": """def jacobians(h, W):
+    # forward accumulation: products of step Jacobians from t to T, one t at a time
+    T, H = h.shape[0] - 1, W.shape[0]
+    J = np.zeros((T + 1, H, H))
+    for t in range(T + 1):
+        P = np.eye(H)
+        for k in range(t + 1, T + 1):
+            P = np.diag(1 - h[k] ** 2) @ W @ P
+        J[t] = P
+    return J""",
+        "jacobian_norms": """def jacobian_norms(J):
+    return np.array([np.linalg.svd(j, compute_uv=False)[0] for j in J])""",
+        "clip_by_global_norm": """def clip_by_global_norm(grads, max_norm):
+    norm = np.linalg.norm(np.concatenate([g.ravel() for g in grads.values()]))
+    if norm <= max_norm:
+        return dict(grads), norm
+    return {k: g / norm * max_norm for k, g in grads.items()}, norm""",
+    },
+    {
+        "jacobian_norms": """def jacobian_norms(J):
+    # the square root of the largest eigenvalue of JᵀJ, in float32
+    return np.sqrt(np.linalg.eigvalsh(np.einsum("tij,tik->tjk", J, J).astype(np.float32)).max(axis=1).astype(float))""",
+        "leaky_forward": """def leaky_forward(x, U, W, b, alpha, h0):
+    T, N, _ = x.shape
+    hs = np.zeros((T + 1, N, W.shape[0])); hs[0] = h0
+    pre = np.einsum("tnd,hd->tnh", x, U) + b  # input projections for all steps at once
+    h_hat = np.zeros((T, N, W.shape[0]))
+    for t in range(T):
+        h_hat[t] = np.tanh(pre[t] + hs[t] @ W.T)
+        hs[t + 1] = hs[t] + (1 - alpha) * (h_hat[t] - hs[t])
+    return hs[1:], (x, hs, h_hat, U, W, alpha)""",
+        "leaky_backward": """def leaky_backward(dh, cache):
+    x, hs, h_hat, U, W, alpha = cache
+    T = x.shape[0]
+    da = np.zeros_like(h_hat); total = np.zeros_like(h_hat); carry = np.zeros_like(hs[0])
+    for t in range(T - 1, -1, -1):
+        total[t] = dh[t] + carry
+        da[t] = total[t] * (1 - alpha) * (1 - h_hat[t] ** 2)
+        carry = alpha * total[t] + da[t] @ W
+    dU = np.einsum("tnh,tnd->hd", da, x); dW = np.einsum("tnh,tnk->hk", da, hs[:-1])
+    dalpha = np.einsum("tnh->h", total * (hs[:-1] - h_hat))
+    return da @ U, carry, dU, dW, da.sum(axis=(0, 1)), dalpha""",
+    },
+]
+
+GRU_WRONG = {
+    # z reversed: h = z ⊙ h_prev + (1 − z) ⊙ n
+    "gru_step_forward": """def gru_step_forward(x, h_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = x @ U.T + b
+    r = sigmoid(a[:, :H] + h_prev @ W[:H].T)
+    z = sigmoid(a[:, H : 2 * H] + h_prev @ W[H : 2 * H].T)
+    n = np.tanh(a[:, 2 * H :] + (r * h_prev) @ W[2 * H :].T)
+    return z * h_prev + (1 - z) * n, (x, h_prev, r, z, n, U, W)""",
+    # the path through r ⊙ h_prev into dh_prev forgotten
+    "gru_step_backward": """def gru_step_backward(dh, cache):
+    x, h_prev, r, z, n, U, W = cache
+    H = h_prev.shape[1]
+    da_n = dh * z * (1 - n**2)
+    d_rh = da_n @ W[2 * H :]
+    da_rz = np.concatenate([d_rh * h_prev * r * (1 - r), dh * (n - h_prev) * z * (1 - z)], axis=1)
+    da = np.concatenate([da_rz, da_n], axis=1)
+    dh_prev = dh * (1 - z) + da_rz @ W[: 2 * H]
+    dW = np.concatenate([da_rz.T @ h_prev, da_n.T @ (r * h_prev)])
+    return da @ U, dh_prev, da.T @ x, dW, da.sum(axis=0)""",
+    # the state reset to h0 at every step
+    "gru_forward": """def gru_forward(x, U, W, b, h0):
+    hs, caches = [], []
+    for t in range(x.shape[0]):
+        h, cache = gru_step_forward(x[t], h0, U, W, b)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs), caches""",
+    # the loop runs forward in time: the carry reaches the wrong steps
+    "gru_backward": """def gru_backward(dh, caches):
+    T = dh.shape[0]
+    dx, dh_next = [None] * T, np.zeros_like(dh[0])
+    dU = dW = db = 0
+    for t in range(T):
+        g = gru_step_backward(dh[t] + dh_next, caches[t])
+        dx[t], dh_next = g[0], g[1]
+        dU, dW, db = dU + g[2], dW + g[3], db + g[4]
+    return np.stack(dx), dh_next, dU, dW, db""",
+}
+
+GRU_ALTERNATIVES = [
+    {
+        "gru_step_forward": """def gru_step_forward(x, h_prev, U, W, b):
+    # one gate at a time, each with its own weight slices
+    H = h_prev.shape[1]
+    part = lambda k, h: x @ U[k * H : (k + 1) * H].T + h @ W[k * H : (k + 1) * H].T + b[k * H : (k + 1) * H]
+    r, z = sigmoid(part(0, h_prev)), sigmoid(part(1, h_prev))
+    n = np.tanh(part(2, r * h_prev))
+    return h_prev + z * (n - h_prev), (x, h_prev, r, z, n, U, W)""",
+        "gru_step_backward": """def gru_step_backward(dh, cache):
+    x, h_prev, r, z, n, U, W = cache
+    H = h_prev.shape[1]
+    Wr, Wz, Wn = W[:H], W[H : 2 * H], W[2 * H :]
+    da_n = dh * z * (1 - n * n)
+    d_rh = da_n @ Wn
+    da_r = d_rh * h_prev * r * (1 - r)
+    da_z = dh * (n - h_prev) * z * (1 - z)
+    dh_prev = dh * (1 - z) + d_rh * r + da_r @ Wr + da_z @ Wz
+    da = np.hstack([da_r, da_z, da_n])
+    dW = np.vstack([np.einsum("nh,nk->hk", da_r, h_prev), np.einsum("nh,nk->hk", da_z, h_prev), da_n.T @ (r * h_prev)])
+    return np.einsum("ng,gd->nd", da, U), dh_prev, np.einsum("ng,nd->gd", da, x), dW, np.einsum("ng->g", da)""",
+    },
+    {
+        "gru_forward": """def gru_forward(x, U, W, b, h0):
+    # float32 arithmetic throughout, results returned as float64
+    h, hs, caches = h0.astype(np.float32), [], []
+    for t in range(x.shape[0]):
+        U32, W32, b32 = U.astype(np.float32), W.astype(np.float32), b.astype(np.float32)
+        h, cache = gru_step_forward(x[t].astype(np.float32), h, U32, W32, b32)
+        hs.append(h)
+        caches.append(cache)
+    return np.stack(hs).astype(np.float64), caches""",
+        "gru_backward": """def gru_backward(dh, caches):
+    grads = []
+    carry = np.zeros_like(dh[0])
+    for t in range(dh.shape[0] - 1, -1, -1):
+        g = gru_step_backward(dh[t] + carry, caches[t])
+        carry = g[1]
+        grads.append(g)
+    grads.reverse()
+    return np.stack([g[0] for g in grads]), carry, *(np.sum([g[k] for g in grads], axis=0) for k in (2, 3, 4))""",
+    },
+]
+
+ARCHITECTURES_WRONG = {
+    # the right-to-left states left in the order they were computed
+    "bidirectional_forward": """def bidirectional_forward(x, U_f, W_f, b_f, U_b, W_b, b_b):
+    h_f, cache_f = rnn_forward(x, U_f, W_f, b_f)
+    h_b, cache_b = rnn_forward(x[::-1], U_b, W_b, b_b)
+    return np.concatenate([h_f, h_b], axis=-1), (cache_f, cache_b)""",
+    # dx of the right-to-left direction not reversed back
+    "bidirectional_backward": """def bidirectional_backward(dh, cache):
+    cache_f, cache_b = cache
+    H = dh.shape[-1] // 2
+    g_f = rnn_backward(dh[..., :H], cache_f)
+    g_b = rnn_backward(dh[::-1, :, H:], cache_b)
+    return g_f.dx + g_b.dx, g_f.dU, g_f.dW, g_f.db, g_b.dU, g_b.dW, g_b.db""",
+    # the decoder reads the target it should predict
+    "decoder_loss": """def decoder_loss(h0, y, E, U, W, b, V, c, bos):
+    h, _ = rnn_forward(E[y], U, W, b, h0)
+    return softmax_cross_entropy(h @ V.T + c, y)[0]""",
+    # dE[y_in] += dx keeps only one contribution of a repeated token
+    "decoder_backward": """def decoder_backward(h0, y, E, U, W, b, V, c, bos):
+    y_in = np.concatenate([np.full((1, y.shape[1]), bos), y[:-1]])
+    h, cache = rnn_forward(E[y_in], U, W, b, h0)
+    loss, do = softmax_cross_entropy(h @ V.T + c, y)
+    K, H = V.shape
+    g = rnn_backward(do @ V, cache)
+    dE = np.zeros_like(E)
+    dE[y_in] += g.dx
+    return loss, g.dh0, dE, g.dU, g.dW, g.db, do.reshape(-1, K).T @ h.reshape(-1, H), do.sum(axis=(0, 1))""",
+}
+
+ARCHITECTURES_ALTERNATIVES = [
+    {
+        "bidirectional_forward": """def bidirectional_forward(x, U_f, W_f, b_f, U_b, W_b, b_b):
+    T = x.shape[0]
+    h_f, cache_f = rnn_forward(x, U_f, W_f, b_f)
+    h_b, cache_b = rnn_forward(np.flip(x, axis=0), U_b, W_b, b_b)
+    h = np.empty(h_f.shape[:2] + (2 * h_f.shape[2],))
+    for t in range(T):
+        h[t] = np.hstack([h_f[t], h_b[T - 1 - t]])
+    return h, (cache_f, cache_b)""",
+        "decoder_backward": """def decoder_backward(h0, y, E, U, W, b, V, c, bos):
+    T, N = y.shape
+    y_in = np.vstack([np.full(N, bos), y[:-1]])
+    h, cache = rnn_forward(E[y_in], U, W, b, h0)
+    o = np.einsum("tnh,kh->tnk", h, V) + c
+    p = np.exp(o - o.max(-1, keepdims=True)); p /= p.sum(-1, keepdims=True)
+    loss = -np.log(p[np.arange(T)[:, None], np.arange(N), y]).sum()
+    do = p.copy(); do[np.arange(T)[:, None], np.arange(N), y] -= 1
+    g = rnn_backward(do @ V, cache)
+    dE = np.stack([g.dx[y_in == k].sum(axis=0) for k in range(E.shape[0])])  # one token at a time
+    return loss, g.dh0, dE, g.dU, g.dW, g.db, np.einsum("tnk,tnh->kh", do, h), do.sum(axis=(0, 1))""",
+    },
+    {
+        "bidirectional_backward": """def bidirectional_backward(dh, cache):
+    cache_f, cache_b = cache
+    H = dh.shape[-1] // 2
+    g_f = rnn_backward(np.ascontiguousarray(dh[:, :, :H]), cache_f)
+    g_b = rnn_backward(np.flip(dh[:, :, H:], axis=0).astype(np.float32), cache_b)
+    dx = g_f.dx + np.flip(g_b.dx, axis=0)
+    return dx, g_f.dU, g_f.dW, g_f.db, g_b.dU, g_b.dW, g_b.db""",
+        "decoder_loss": """def decoder_loss(h0, y, E, U, W, b, V, c, bos):
+    # one step at a time, feeding the previous target by hand
+    h, total, prev = h0, 0.0, np.full(y.shape[1], bos)
+    for t in range(y.shape[0]):
+        h = np.tanh(E[prev] @ U.T + h @ W.T + b)
+        o = h @ V.T + c
+        total += (np.log(np.exp(o - o.max(1, keepdims=True)).sum(1)) + o.max(1) - o[np.arange(len(prev)), y[t]]).sum()
+        prev = y[t]
+    return total""",
+    },
+]
+
+ATTENTION_WRONG = {
+    # the mask ignored
+    "additive_attention_forward": """def additive_attention_forward(query, keys, values, mask, W_q, W_k, v_a):
+    u = np.tanh(query @ W_q.T + keys @ W_k.T)
+    e = u @ v_a
+    w = np.exp(e - e.max(axis=0)); w = w / w.sum(axis=0)
+    return np.einsum("sn,snh->nh", w, values), w.T, (query, keys, values, mask, W_q, W_k, v_a)""",
+    # the softmax backward without its subtracted mean
+    "additive_attention_backward": """def additive_attention_backward(dcontext, cache):
+    query, keys, values, mask, W_q, W_k, v_a = cache
+    u = np.tanh(query @ W_q.T + keys @ W_k.T)
+    e = np.where(mask, u @ v_a, -np.inf)
+    w = np.exp(e - e.max(axis=0)); w = w / w.sum(axis=0)
+    dw = np.einsum("nh,snh->sn", dcontext, values)
+    de = w * dw
+    du = de[..., None] * v_a * (1 - u**2)
+    dq_a = du.sum(axis=0)
+    return (dq_a @ W_q, du @ W_k, w[..., None] * dcontext, dq_a.T @ query,
+            np.einsum("sna,snk->ak", du, keys), np.einsum("sn,sna->a", de, u))""",
+    # attends from the previous state instead of the new one
+    "attention_decoder_step": """def attention_decoder_step(y_prev, h_prev, enc, mask, params):
+    p = params
+    h = np.tanh(p["b"] + h_prev @ p["W"].T + p["E"][y_prev] @ p["U"].T)
+    context, weights, _ = additive_attention_forward(h_prev, enc, enc, mask, p["W_q"], p["W_k"], p["v_a"])
+    z = np.tanh(p["b_c"] + np.concatenate([context, h], axis=1) @ p["W_c"].T)
+    return p["c"] + z @ p["V"].T, h, weights""",
+}
+
+ATTENTION_ALTERNATIVES = [
+    {
+        "additive_attention_forward": """def additive_attention_forward(query, keys, values, mask, W_q, W_k, v_a):
+    # loops over sequences and positions; masked positions skipped
+    S, N, _ = keys.shape
+    weights, context = np.zeros((N, S)), np.zeros((N, values.shape[2]))
+    for n in range(N):
+        kept = [s for s in range(S) if mask[s, n]]
+        e = np.array([v_a @ np.tanh(W_q @ query[n] + W_k @ keys[s, n]) for s in kept])
+        a = np.exp(e - e.max()); a /= a.sum()
+        weights[n, kept] = a
+        context[n] = a @ values[kept, n]
+    return context, weights, (query, keys, values, mask, W_q, W_k, v_a)""",
+        "attention_decoder_step": """def attention_decoder_step(y_prev, h_prev, enc, mask, params):
+    E, U, W, b = params["E"], params["U"], params["W"], params["b"]
+    h = np.tanh(np.einsum("nd,hd->nh", E[y_prev], U) + np.einsum("nk,hk->nh", h_prev, W) + b)
+    context, weights, _ = additive_attention_forward(h, enc, enc, mask, params["W_q"], params["W_k"], params["v_a"])
+    He = context.shape[1]
+    z = np.tanh(context @ params["W_c"][:, :He].T + h @ params["W_c"][:, He:].T + params["b_c"])  # W_c split in two
+    return z @ params["V"].T + params["c"], h, weights""",
+    },
+    {
+        "additive_attention_backward": """def additive_attention_backward(dcontext, cache):
+    # float32 arithmetic, a log-sum-exp softmax and its Jacobian written out per sequence
+    query, keys, values, mask, W_q, W_k, v_a = (a if a.dtype == bool else a.astype(np.float32) for a in cache)
+    S, N, _ = keys.shape
+    u = np.tanh(np.einsum("aq,nq->na", W_q, query)[None] + np.einsum("ak,snk->sna", W_k, keys))
+    e = np.where(mask, np.einsum("sna,a->sn", u, v_a), -np.inf)
+    w = np.exp(e - np.logaddexp.reduce(e, axis=0))
+    dw = np.einsum("nh,snh->sn", dcontext, values)
+    de = np.stack([(np.diag(w[:, n]) - np.outer(w[:, n], w[:, n])) @ dw[:, n] for n in range(N)], axis=1)
+    du = de[..., None] * v_a * (1 - u * u)
+    dq_a = du.sum(axis=0)
+    out = (dq_a @ W_q, np.einsum("sna,ak->snk", du, W_k), np.einsum("sn,nh->snh", w, dcontext),
+           np.einsum("na,nq->aq", dq_a, query), np.einsum("sna,snk->ak", du, keys), np.einsum("sn,sna->a", de, u))
+    return tuple(g.astype(np.float64) for g in out)""",
+    },
+]
+
+CASES = {
+    "recurrence": {
+        "points": {"rnn_step_forward": 2, "rnn_forward": 3, "sequence_loss": 2},
+        "wrong": RECURRENCE_WRONG,
+        "alternatives": [RECURRENCE_ALTERNATIVE, RECURRENCE_ALTERNATIVE_2],
+        "feedback": {
+            "rnn_step_forward": "rnn_step_forward: h is wrong",
+            "rnn_forward": "rnn_forward: h is wrong from t=0",
+            # the visible test catches the mean first; its message says what a term should be
+            "sequence_loss": "each of the 6 terms is log 5",
+        },
+    },
+    "lstm": {
+        "points": {"lstm_step_forward": 2, "lstm_step_backward": 4, "lstm_forward": 2, "lstm_backward": 4},
+        "wrong": LSTM_WRONG,
+        "alternatives": [LSTM_ALTERNATIVE, LSTM_ALTERNATIVE_2],
+        "feedback": {
+            "lstm_step_forward": "with zero weights c = f ⊙ c_prev",
+            "lstm_step_backward": "dc_prev is wrong",
+            "lstm_forward": "lstm_forward: h is wrong from t=1",
+            "lstm_backward": "departs from t=",
+        },
+    },
+    "bptt": {
+        "points": {"rnn_step_backward": 3, "rnn_backward": 5, "sequence_loss_backward": 3},
+        "wrong": BPTT_WRONG,
+        "alternatives": [BPTT_ALTERNATIVE, BPTT_ALTERNATIVE_2],
+        "feedback": {
+            "rnn_step_backward": "db is the sum of dh",
+            # the visible test catches the missing carry first
+            "rnn_backward": "the gradient must reach the first input through the recurrence",
+            "sequence_loss_backward": "dc = softmax(o) − one_hot(y)",
+        },
+    },
+}
+
+CASES.update(
+    {
+        "long_term": {
+            "points": {
+                "jacobians": 3,
+                "jacobian_norms": 1,
+                "clip_by_global_norm": 2,
+                "leaky_forward": 2,
+                "leaky_backward": 4,
+            },
+            "wrong": LONG_TERM_WRONG,
+            "alternatives": LONG_TERM_ALTERNATIVES,
+            "feedback": {
+                "jacobians": "with h = 0, J[t] = W^(T - t)",
+                "jacobian_norms": "the spectral norm is the largest singular value",
+                "clip_by_global_norm": "every array is scaled by max_norm / norm",
+                "leaky_forward": "with alpha = 0 a leaky unit is a plain RNN unit",
+                "leaky_backward": "leaky_backward: dx is wrong",
+            },
+        },
+        "gru": {
+            "points": {"gru_step_forward": 2, "gru_step_backward": 4, "gru_forward": 2, "gru_backward": 4},
+            "wrong": GRU_WRONG,
+            "alternatives": GRU_ALTERNATIVES,
+            "feedback": {
+                "gru_step_forward": "h = (1 - z) h_prev + z n = 0.25 h_prev",
+                "gru_step_backward": "dh_prev is wrong",
+                "gru_forward": "gru_forward: h is wrong from t=1",
+                "gru_backward": "dx[0] is 0: the gradient must reach the first input",
+            },
+        },
+        "architectures": {
+            "points": {
+                "bidirectional_forward": 2,
+                "bidirectional_backward": 3,
+                "decoder_loss": 2,
+                "decoder_backward": 4,
+            },
+            "wrong": ARCHITECTURES_WRONG,
+            "alternatives": ARCHITECTURES_ALTERNATIVES,
+            "feedback": {
+                "bidirectional_forward": "has read only x[T-1]",
+                "bidirectional_backward": "dx is wrong",
+                "decoder_loss": "reads y(t), the target it should predict",
+                "decoder_backward": "dE is wrong",
+            },
+        },
+        "attention": {
+            "points": {"additive_attention_forward": 3, "additive_attention_backward": 5, "attention_decoder_step": 2},
+            "wrong": ATTENTION_WRONG,
+            "alternatives": ATTENTION_ALTERNATIVES,
+            "feedback": {
+                "additive_attention_forward": "masked positions get weight 0",
+                "additive_attention_backward": "is wrong (relative error",
+                "attention_decoder_step": "weights is wrong",
+            },
+        },
+    }
+)

@@ -1,0 +1,95 @@
+"""The instructor's term, through the Makefile's targets, in a temporary course directory.
+
+release → lms-zip → (an LMS download of two students' submissions) → collect
+→ autograde → feedback → grades, with the gradebook where RNN_GRADEBOOK says.
+"""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+from grading_cases import solution_code
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "recurrence"
+
+
+def make(target: str, course: Path, gradebook: Path, **variables) -> subprocess.CompletedProcess:
+    args = [f"{k}={v}" for k, v in {"COURSE": course, **variables}.items()]
+    env = dict(os.environ, RNN_GRADEBOOK=f"sqlite:///{gradebook}")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    result = subprocess.run(["make", "-C", str(ROOT), target, *args], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"make {target} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def lms_download(course: Path, students: dict[str, nbformat.NotebookNode]) -> None:
+    """What Moodle's "download all submissions" gives: one zip, files named <name>_<id>_assignsubmission_file_<nb>."""
+    archive = course / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive / "submissions.zip", "w") as zf:
+        for student_id, nb in students.items():
+            name = f"Ada Student{student_id}_{student_id}_assignsubmission_file_{ASSIGNMENT}.ipynb"
+            zf.writestr(name, nbformat.writes(nb))
+
+
+def test_a_term_through_the_make_targets(tmp_path):
+    course, gradebook = tmp_path / "course", tmp_path / "elsewhere" / "rnn.db"
+    gradebook.parent.mkdir()
+    course.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "solutions", course / "solutions")
+
+    make("release", course, gradebook)
+    make("lms-zip", course, gradebook, A=ASSIGNMENT)
+    with zipfile.ZipFile(course / "_build" / "lms" / f"{ASSIGNMENT}.zip") as zf:
+        assert zf.namelist() == [f"{ASSIGNMENT}/", f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"]
+        released = zf.read(f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb").decode()
+    assert nbformat.reads(released, as_version=4) == nbformat.read(
+        ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
+    )
+
+    untouched = nbformat.reads(released, as_version=4)
+    solved = nbformat.reads(released, as_version=4)
+    source = nbformat.read(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.metadata["nbgrader"]["solution"]}
+    for cell in solved.cells:
+        if cell.metadata["nbgrader"]["grade_id"] in answers:
+            cell.source = solution_code(answers[cell.metadata["nbgrader"]["grade_id"]])
+    lms_download(course, {"1001": solved, "1002": untouched})
+
+    make("collect", course, gradebook, A=ASSIGNMENT)
+    for student in ("1001", "1002"):
+        assert (course / "submitted" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+    make("autograde", course, gradebook, A=ASSIGNMENT)
+    make("feedback", course, gradebook, A=ASSIGNMENT)
+    for student in ("1001", "1002"):
+        assert (course / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").exists()
+    make("grades", course, gradebook)
+
+    assert gradebook.exists() and not (course / "gradebook.db").exists()
+    with open(course / "grades.csv") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == ASSIGNMENT}
+    assert {s: float(r["score"]) for s, r in rows.items()} == {"1001": 7.0, "1002": 0.0}
+    assert float(rows["1001"]["max_score"]) == 7.0
+
+    # 1002 resubmits a finished notebook: collected again and regraded, the new score replaces the old.
+    shutil.rmtree(course / "downloaded" / ASSIGNMENT / "archive")
+    lms_download(course, {"1002": solved})
+    make("collect", course, gradebook, A=ASSIGNMENT)
+    make("autograde", course, gradebook, A=ASSIGNMENT, REGRADE=1)
+    make("grades", course, gradebook)
+    with open(course / "grades.csv") as f:
+        rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f) if r["assignment"] == ASSIGNMENT}
+    assert rows == {"1001": 7.0, "1002": 7.0}
+
+
+def test_a_target_without_an_assignment_says_which_exist(tmp_path):
+    result = subprocess.run(["make", "-C", str(ROOT), "autograde"], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "set A to one of:" in result.stderr and "lstm" in result.stderr and "recurrence" in result.stderr
