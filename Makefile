@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test lint unit bench book browser release lms-zip collect autograde feedback grades clean
+.PHONY: venv test lint unit bench bench-grading book browser release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -35,6 +35,10 @@ browser:
 
 bench: venv
 	$(BIN)/python -m benchmarks
+
+# Seconds per autograded submission of each assignment against nbgrader's floor (several minutes).
+bench-grading: venv
+	$(BIN)/python -m benchmarks.grading
 
 book: venv
 	@start=$$(date +%s); \

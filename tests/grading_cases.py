@@ -40,7 +40,8 @@ RECURRENCE_WRONG = {
 
 RECURRENCE_ALTERNATIVE_2 = {
     "rnn_step_forward": """def rnn_step_forward(x, h_prev, U, W, b):
-    # one unit at a time
+    # one unit at a time, after a harmless overflow warning that must not cost points
+    np.exp(np.array([1000.0]))
     h = np.empty((x.shape[0], W.shape[0]))
     for i in range(W.shape[0]):
         h[:, i] = np.tanh(x @ U[i] + h_prev @ W[i] + b[i])

@@ -139,7 +139,9 @@ def test_submissions_are_graded_as_each_deserves(course, assignment):
         write_submission(course, assignment, f"wrong_{function}", {function: wrong}, solved=True)
         expected[f"wrong_{function}"] = full - case["points"][function]
 
-    run_nbgrader(["autograde", assignment], course)
+    log = run_nbgrader(["autograde", assignment], course)
+    # Only answer cells were edited: no locked or test cell may be reported as changed.
+    assert "has changed" not in log.stdout + log.stderr, log.stderr
     run_nbgrader(["generate_feedback", assignment], course)
     assert scores(course, assignment) == expected
 

@@ -223,3 +223,64 @@ def test_substitute_restores_the_namespace():
     with grading.substitute(namespace, f=2, g=3):
         assert namespace == {"f": 2, "g": 3}
     assert namespace == {"f": 1}
+
+
+def test_the_torch_comparison_is_made_and_can_be_left_out(monkeypatch):
+    import rnncore.torch_ref
+
+    real = rnncore.torch_ref.autograd
+
+    def off_by_a_little(*args, **kwargs):
+        return {k: v * (1 + 1e-3) for k, v in real(*args, **kwargs).items()}
+
+    monkeypatch.setattr(rnncore.torch_ref, "autograd", off_by_a_little)
+    with pytest.raises(grading.GradingError, match="against torch autograd"):
+        grading.check_rnn_backward(rnn.rnn_forward, rnn.rnn_backward, seed=0)
+
+    monkeypatch.setenv("RNN_GRADING_TORCH", "0")
+    grading.check_rnn_backward(rnn.rnn_forward, rnn.rnn_backward, seed=0)  # torch no longer consulted
+    _fails(grading.check_rnn_step_forward, lambda x, h, U, W, b: np.tanh(x @ U.T + h @ W + b), match="h is wrong")
+
+
+def test_hints_for_common_mistakes_in_the_later_assignments():
+    _fails(grading.check_jacobian_norms, lambda J: np.sqrt((J**2).sum(axis=(1, 2))), match="Frobenius")
+
+    def clip_each(grads, max_norm):
+        norm = np.sqrt(sum((g**2).sum() for g in grads.values()))
+        return {k: g * min(1, max_norm / np.linalg.norm(g)) for k, g in grads.items()}, norm
+
+    _fails(grading.check_clip_by_global_norm, clip_each, match="clipped by its own norm")
+
+    def peeking_decoder(h0, y, E, U, W, b, V, c, bos):
+        return rnn_forward_einsum(E[y], U, W, b, h0)[0] @ V.T + c
+
+    def peeking_loss(h0, y, E, U, W, b, V, c, bos):
+        o = peeking_decoder(h0, y, E, U, W, b, V, c, bos)
+        return -(np.take_along_axis(o - np.log(np.exp(o).sum(-1, keepdims=True)), y[..., None], -1)).sum()
+
+    _fails(grading.check_decoder_loss, peeking_loss, match="reads y\\(t\\), the target it should predict")
+
+    def unmasked(query, keys, values, mask, W_q, W_k, v_a):
+        return grading.additive_attention_reference(query, keys, values, np.ones_like(mask), W_q, W_k, v_a)
+
+    _fails(grading.check_additive_attention_forward, unmasked, match="masked positions must be 0")
+
+    def swapped_gru_gates(dh, cache):
+        dx, dh_prev, dU, dW, db = grading.gru_step_backward_reference(dh, cache)
+        H = dh.shape[1]
+        return dx, dh_prev, dU, np.concatenate([dW[H : 2 * H], dW[:H], dW[2 * H :]]), db
+
+    _fails(grading.check_gru_step_backward, swapped_gru_gates, match="the reset and update gate rows are wrong")
+
+
+def test_student_code_cannot_change_the_graders_arrays():
+    def correct_then_vandal(dh, cache):
+        grads = grading.gru_step_backward_reference(dh, cache)
+        for part in cache:
+            part[...] = 0.0  # writes into the arrays it was given, after answering correctly
+        return grads
+
+    # The cache holds the grader's inputs; had the student been given them rather than copies,
+    # the references computed afterwards would see zeros and this correct answer would fail.
+    for seed in SEEDS:
+        grading.check_gru_step_backward(correct_then_vandal, seed=seed)

@@ -33,7 +33,7 @@ from rnncore.grading.attention import (
     check_attention_decoder_step,
 )
 from rnncore.grading.bptt import check_rnn_backward, check_rnn_step_backward, check_sequence_loss_backward
-from rnncore.grading.engine import GradingError, fresh_rng, random_shapes, substitute
+from rnncore.grading.engine import GradingError, fresh_rng, random_shapes, substitute, warnings_ignored
 from rnncore.grading.gru import (
     check_gru_backward,
     check_gru_forward,
@@ -105,5 +105,6 @@ __all__ = [
     "lstm_step_forward_reference",
     "random_shapes",
     "substitute",
+    "warnings_ignored",
     "teacher_forced_inputs",
 ]

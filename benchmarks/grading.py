@@ -1,0 +1,112 @@
+"""``python -m benchmarks.grading`` (``make bench-grading``): how long nbgrader takes to grade our assignments.
+
+For each assignment, BATCH submissions of the instructor's solution are
+autograded in one nbgrader run, and the time per submission is compared with
+the floor: the same for a notebook with one trivial answer and one trivial
+test, which measures nbgrader's and the kernel's own cost per notebook. Each
+assignment is measured with the torch autograd comparison (the default) and
+without it (``RNN_GRADING_TORCH=0``). Then a class of 30 submissions of the
+slowest assignment is graded in one run. Everything happens in a temporary
+course directory with real nbgrader, as ``make autograde`` runs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+BATCH = 4
+CLASS_SIZE = 30
+sys.path.insert(0, str(ROOT / "tests"))
+from grading_cases import solution_code  # noqa: E402
+
+
+def nbgrader(course: Path, *args: str, torch: bool = True) -> float:
+    """Run nbgrader in ``course``; the wall time in seconds."""
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", RNN_GRADEBOOK=f"sqlite:///{course}/gb.db")
+    env["RNN_GRADING_TORCH"] = "1" if torch else "0"
+    start = time.perf_counter()
+    result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stderr[-2000:]}")
+    return elapsed
+
+
+def floor_notebook() -> nbformat.NotebookNode:
+    def cell(source, grade_id, **meta):
+        c = new_code_cell(source)
+        c.metadata["nbgrader"] = {"grade_id": grade_id, "schema_version": 3, **meta}
+        return c
+
+    answer = cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "answer", grade=False, solution=True, locked=False)
+    test = cell("assert x == 1", "test", grade=True, solution=False, locked=True, points=1)
+    return new_notebook(cells=[answer, test], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+
+
+def submit(course: Path, assignment: str, student: str) -> None:
+    """The release with the instructor's answers filled in, as ``student``'s submission."""
+    name = f"{assignment}.ipynb"
+    release = nbformat.read(course / "exercises" / assignment / name, as_version=4)
+    source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.metadata["nbgrader"]["solution"]}
+    for c in release.cells:
+        if c.metadata["nbgrader"]["grade_id"] in answers:
+            c.source = solution_code(answers[c.metadata["nbgrader"]["grade_id"]])
+    target = course / "submitted" / student / assignment
+    target.mkdir(parents=True, exist_ok=True)
+    nbformat.write(release, target / name)
+
+
+def per_submission(course: Path, assignment: str, label: str, torch: bool = True) -> float:
+    """Seconds per submission when BATCH submissions of ``assignment`` are autograded in one run."""
+    students = [f"{label}{k}" for k in range(BATCH)]
+    for student in students:
+        submit(course, assignment, student)
+    pattern = f"--CourseDirectory.student_id={label}*"
+    return nbgrader(course, "autograde", assignment, pattern, torch=torch) / BATCH
+
+
+def main() -> None:
+    assignments = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Path(tmp)
+        shutil.copy(ROOT / "nbgrader_config.py", course)
+        shutil.copytree(ROOT / "solutions", course / "solutions")
+        (course / "solutions" / "floor").mkdir()
+        nbformat.write(floor_notebook(), course / "solutions" / "floor" / "floor.ipynb")
+        for assignment in ["floor", *assignments]:
+            nbgrader(course, "generate_assignment", assignment)
+        floor = per_submission(course, "floor", "floor")
+        print(f"autograding, seconds per submission in runs of {BATCH}; floor (one trivial test): {floor:.2f} s\n")
+        print(f"{'assignment':<15}{'with torch':>12}{'× floor':>9}{'without':>10}{'× floor':>9}")
+        rows = {}
+        for assignment in assignments:
+            rows[assignment] = per_submission(course, assignment, "torch")
+            without = per_submission(course, assignment, "plain", torch=False)
+            print(
+                f"{assignment:<15}{rows[assignment]:>12.2f}{rows[assignment] / floor:>9.2f}"
+                f"{without:>10.2f}{without / floor:>9.2f}"
+            )
+        slowest = max(rows, key=rows.get)
+        for torch in (True, False):
+            label = "class" if torch else "quick"
+            for k in range(CLASS_SIZE):
+                submit(course, slowest, f"{label}{k:02d}")
+            elapsed = nbgrader(course, "autograde", slowest, f"--CourseDirectory.student_id={label}*", torch=torch)
+            how = "with" if torch else "without"
+            print(f"a class of {CLASS_SIZE} submissions of {slowest} {how} torch: {elapsed:.0f} s in one autograde run")
+
+
+if __name__ == "__main__":
+    main()
