@@ -21,6 +21,19 @@ c.CourseDirectory.db_url = os.environ.get("RNN_GRADEBOOK", "sqlite:///gradebook.
 c.FileNameCollectorPlugin.named_regexp = os.environ.get(
     "RNN_LMS_FILENAME", r".*/[^/]*_(?P<student_id>\d+)_assignsubmission_file_(?P<file_id>[^/]+\.ipynb)$"
 )
+# Restore the test cells of a submission without reporting the untouched ones
+# as changed (nbgrader's own OverwriteCells does: jupyter/nbgrader#1961).
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
+
+from rnncore.grading.nbgrader_cells import RestoreTestCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreTestCells,
+    CheckCellMetadata,
+]
 # Student notebooks run their own training loops at the end; give them time.
 c.ExecutePreprocessor.timeout = 300
 # Regenerating a release must not fail because an older one exists.

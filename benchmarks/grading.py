@@ -28,7 +28,7 @@ BIN = Path(sys.executable).parent
 BATCH = 4
 CLASS_SIZE = 30
 sys.path.insert(0, str(ROOT / "tests"))
-from grading_cases import solution_code  # noqa: E402
+from grading_cases import filled_release  # noqa: E402
 
 
 def nbgrader(course: Path, *args: str, torch: bool = True) -> float:
@@ -56,16 +56,9 @@ def floor_notebook() -> nbformat.NotebookNode:
 
 def submit(course: Path, assignment: str, student: str) -> None:
     """The release with the instructor's answers filled in, as ``student``'s submission."""
-    name = f"{assignment}.ipynb"
-    release = nbformat.read(course / "exercises" / assignment / name, as_version=4)
-    source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.metadata["nbgrader"]["solution"]}
-    for c in release.cells:
-        if c.metadata["nbgrader"]["grade_id"] in answers:
-            c.source = solution_code(answers[c.metadata["nbgrader"]["grade_id"]])
     target = course / "submitted" / student / assignment
     target.mkdir(parents=True, exist_ok=True)
-    nbformat.write(release, target / name)
+    nbformat.write(filled_release(course, assignment), target / f"{assignment}.ipynb")
 
 
 def per_submission(course: Path, assignment: str, label: str, torch: bool = True) -> float:

@@ -9,6 +9,9 @@ in-process test of the same cases on fresh random inputs (``test_grading_cases.p
 """
 
 import re
+from pathlib import Path
+
+import nbformat
 
 SOLUTION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)
 
@@ -16,6 +19,25 @@ SOLUTION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?
 def solution_code(cell_source: str) -> str:
     """A solution cell's source with the solution markers removed."""
     return SOLUTION.sub(lambda m: m.group(1), cell_source)
+
+
+def filled_release(course: Path, assignment: str, replace: dict[str, str] | None = None, solved: bool = True):
+    """The released notebook of ``assignment`` with its answer cells filled in.
+
+    With ``solved``, each answer cell gets the instructor's code (markers removed);
+    then the cells named in ``replace`` (by grade id) get the given source.
+    """
+    name = f"{assignment}.ipynb"
+    release = nbformat.read(course / "exercises" / assignment / name, as_version=4)
+    source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.metadata["nbgrader"]["solution"]}
+    for cell in release.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers and solved:
+            cell.source = solution_code(answers[grade_id])
+        if replace and grade_id in replace:
+            cell.source = replace[grade_id]
+    return release
 
 
 RECURRENCE_WRONG = {

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_cases import CASES, SOLUTION, solution_code
+from grading_cases import CASES, SOLUTION, filled_release
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -96,21 +96,20 @@ def test_notebooks_are_stored_without_outputs(assignment):
 
 def write_submission(course: Path, assignment: str, student: str, replace: dict[str, str], solved: bool) -> None:
     """The release notebook with its answer cells filled in: the instructor's code, then ``replace``."""
-    name = f"{assignment}.ipynb"
-    release = nbformat.read(course / "exercises" / assignment / name, as_version=4)
-    source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
-    solutions = {
-        c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.metadata["nbgrader"].get("solution")
-    }
-    for cell in release.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in solutions and solved:
-            cell.source = solution_code(solutions[grade_id])
-        if grade_id in replace:
-            cell.source = replace[grade_id]
     target = course / "submitted" / student / assignment
     target.mkdir(parents=True, exist_ok=True)
-    nbformat.write(release, target / name)
+    nbformat.write(filled_release(course, assignment, replace, solved), target / f"{assignment}.ipynb")
+
+
+def changed_cells_by_student(autograde_log: str) -> dict[str, set[str]]:
+    """The cells autograde reported as changed ("Attribute … for cell X has changed!"), by student."""
+    changed, student = {}, None
+    for line in autograde_log.splitlines():
+        if match := re.search(r"Sanitizing .*/submitted/([^/]+)/", line):
+            student = match.group(1)
+        elif match := re.search(r"for cell (\S+) has changed!", line):
+            changed.setdefault(student, set()).add(match.group(1))
+    return changed
 
 
 def scores(course: Path, assignment: str) -> dict[str, float]:
@@ -139,9 +138,15 @@ def test_submissions_are_graded_as_each_deserves(course, assignment):
         write_submission(course, assignment, f"wrong_{function}", {function: wrong}, solved=True)
         expected[f"wrong_{function}"] = full - case["points"][function]
 
+    # The instructor's answers with every visible test emptied: the tests are restored, and reported.
+    emptied = {f"test_{function}": "pass" for function in case["points"]}
+    write_submission(course, assignment, "emptied_tests", emptied, solved=True)
+    expected["emptied_tests"] = full
+
     log = run_nbgrader(["autograde", assignment], course)
-    # Only answer cells were edited: no locked or test cell may be reported as changed.
-    assert "has changed" not in log.stdout + log.stderr, log.stderr
+    changed = changed_cells_by_student(log.stderr)
+    # Only "emptied_tests" touched test cells: nobody else's cells may be reported as changed.
+    assert changed == {"emptied_tests": {f"test_{function}" for function in case["points"]}}, changed
     run_nbgrader(["generate_feedback", assignment], course)
     assert scores(course, assignment) == expected
 

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import nbformat
-from grading_cases import solution_code
+from grading_cases import filled_release
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "recurrence"
@@ -55,12 +55,7 @@ def test_a_term_through_the_make_targets(tmp_path):
     )
 
     untouched = nbformat.reads(released, as_version=4)
-    solved = nbformat.reads(released, as_version=4)
-    source = nbformat.read(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.metadata["nbgrader"]["solution"]}
-    for cell in solved.cells:
-        if cell.metadata["nbgrader"]["grade_id"] in answers:
-            cell.source = solution_code(answers[cell.metadata["nbgrader"]["grade_id"]])
+    solved = filled_release(course, ASSIGNMENT)
     lms_download(course, {"1001": solved, "1002": untouched})
 
     make("collect", course, gradebook, A=ASSIGNMENT)
@@ -93,3 +88,16 @@ def test_a_target_without_an_assignment_says_which_exist(tmp_path):
     result = subprocess.run(["make", "-C", str(ROOT), "autograde"], capture_output=True, text=True)
     assert result.returncode != 0
     assert "set A to one of:" in result.stderr and "lstm" in result.stderr and "recurrence" in result.stderr
+
+
+def test_students_validate_as_the_student_guide_says(tmp_path):
+    """`nbgrader validate` on a student's machine: no course config, just the notebook."""
+    nbformat.write(filled_release(ROOT, ASSIGNMENT), tmp_path / "solved.ipynb")
+    shutil.copy(ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", tmp_path / "untouched.ipynb")
+
+    def validate(name):
+        nbgrader = Path(sys.executable).with_name("nbgrader")
+        return subprocess.run([str(nbgrader), "validate", name], cwd=tmp_path, capture_output=True, text=True).stdout
+
+    assert "Success! Your notebook passes all the tests." in validate("solved.ipynb")
+    assert "VALIDATION FAILED ON 3 CELL(S)!" in validate("untouched.ipynb")
