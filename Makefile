@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test lint unit bench bench-grading book browser release lms-zip collect autograde feedback grades clean
+.PHONY: venv test lint unit bench bench-grading book browser sandbox release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -21,7 +21,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check rnncore tests benchmarks book/_ext
 
-unit: venv browser
+unit: venv browser sandbox
 	$(BIN)/python -m pytest
 
 test: lint unit
@@ -32,6 +32,12 @@ browser:
 	@command -v chromium >/dev/null || { \
 	  [ "$$(id -u)" = 0 ] || { echo "make browser: chromium is missing; install Debian's chromium as root"; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# Debian's bubblewrap, which isolates students' code (rnncore/grading/sandbox.py). Needs root, as in CI.
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  [ "$$(id -u)" = 0 ] || { echo "make sandbox: bwrap is missing; install Debian's bubblewrap as root"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
 bench: venv
 	$(BIN)/python -m benchmarks

@@ -299,3 +299,18 @@ def compare_scalar(name: str, what: str, expected: float, actual, mean_over: int
             hint = " (it looks like a mean; the loss is a sum over t and n)"
         error = abs(got - expected) / max(abs(expected), 1e-300)
         raise GradingError(f"{name}: {what} is wrong (relative error {error:.1e}){hint}")
+
+
+def check_states_on_fresh_inputs(
+    name: str, student: Callable, make_inputs: Callable, reference: Callable, seed: int | None, trials: int
+) -> None:
+    """A sequence forward that returns ``h (T, N, H)`` (alone or first), on ``trials`` fresh inputs.
+
+    ``make_inputs(rng)`` gives the arguments in the student's order, by name;
+    ``reference(**inputs)`` gives the expected states.
+    """
+    rng = fresh_rng(seed)
+    for _ in range(trials):
+        inputs = make_inputs(rng)
+        h = first_of(call_student(name, student, *inputs.values()))
+        compare_states(name, reference(**inputs), h)

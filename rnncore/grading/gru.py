@@ -19,8 +19,8 @@ from rnncore import gru
 from rnncore.grading.engine import (
     FORWARD_TOL,
     call_student,
+    check_states_on_fresh_inputs,
     compare,
-    compare_states,
     first_of,
     fresh_rng,
     grade_backward,
@@ -81,11 +81,13 @@ def check_gru_step_forward(student: Callable, seed: int | None = None, trials: i
 
 def check_gru_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``gru_forward(x, U, W, b, h0) -> (h (T, N, H), caches)``."""
-    rng = fresh_rng(seed)
-    for _ in range(trials):
-        inputs = _sequence_inputs(rng, random_shapes(rng))
-        h = first_of(call_student("gru_forward", student, *inputs.values()))
-        compare_states("gru_forward", gru.gru_forward(**inputs)[0], h)
+
+    def reference(**inputs):
+        return gru.gru_forward(**inputs)[0]
+
+    check_states_on_fresh_inputs(
+        "gru_forward", student, lambda rng: _sequence_inputs(rng, random_shapes(rng)), reference, seed, trials
+    )
 
 
 def check_gru_step_backward(student_backward: Callable, seed: int | None = None) -> None:

@@ -24,10 +24,9 @@ from rnncore.grading.engine import (
     GradingError,
     as_array,
     call_student,
+    check_states_on_fresh_inputs,
     compare,
     compare_scalar,
-    compare_states,
-    first_of,
     fresh_rng,
     grade_backward,
     random_shapes,
@@ -160,11 +159,13 @@ def _leaky_inputs(rng, s):
 
 def check_leaky_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``leaky_forward(x, U, W, b, alpha, h0) -> (h (T, N, H), cache)`` with ``alpha (H,)``."""
-    rng = fresh_rng(seed)
-    for _ in range(trials):
-        inputs = _leaky_inputs(rng, random_shapes(rng))
-        h = first_of(call_student("leaky_forward", student, *inputs.values()))
-        compare_states("leaky_forward", leaky.leaky_forward(**inputs)[0], h)
+
+    def reference(**inputs):
+        return leaky.leaky_forward(**inputs)[0]
+
+    check_states_on_fresh_inputs(
+        "leaky_forward", student, lambda rng: _leaky_inputs(rng, random_shapes(rng)), reference, seed, trials
+    )
 
 
 def check_leaky_backward(student_backward: Callable, seed: int | None = None) -> None:

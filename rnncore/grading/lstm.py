@@ -20,9 +20,8 @@ from rnncore.grading.engine import (
     FORWARD_TOL,
     GradingError,
     call_student,
+    check_states_on_fresh_inputs,
     compare,
-    compare_states,
-    first_of,
     fresh_rng,
     grade_backward,
     random_shapes,
@@ -95,11 +94,13 @@ def check_lstm_step_forward(student: Callable, seed: int | None = None, trials: 
 
 def check_lstm_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``lstm_forward(x, U, W, b, h0, c0) -> (h (T, N, H), caches)``."""
-    rng = fresh_rng(seed)
-    for _ in range(trials):
-        inputs = _sequence_inputs(rng, random_shapes(rng))
-        h = first_of(call_student("lstm_forward", student, *inputs.values()))
-        compare_states("lstm_forward", lstm.lstm_forward(**inputs)[0], h)
+
+    def reference(**inputs):
+        return lstm.lstm_forward(**inputs)[0]
+
+    check_states_on_fresh_inputs(
+        "lstm_forward", student, lambda rng: _sequence_inputs(rng, random_shapes(rng)), reference, seed, trials
+    )
 
 
 def check_lstm_step_backward(student_backward: Callable, seed: int | None = None) -> None:

@@ -14,9 +14,9 @@ from rnncore import rnn
 from rnncore.grading.engine import (
     FORWARD_TOL,
     call_student,
+    check_states_on_fresh_inputs,
     compare,
     compare_scalar,
-    compare_states,
     first_of,
     fresh_rng,
     random_shapes,
@@ -40,14 +40,15 @@ def check_rnn_step_forward(student: Callable, seed: int | None = None, trials: i
 
 def check_rnn_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``rnn_forward(x, U, W, b, h0) -> h (T, N, H)`` (or ``(h, cache)``)."""
-    rng = fresh_rng(seed)
-    for _ in range(trials):
+
+    def make_inputs(rng):
         s = random_shapes(rng)
-        p = rnn_params(rng, s)
-        x, h0 = rng.standard_normal((s.T, s.N, s.D)), rng.standard_normal((s.N, s.H))
-        h = first_of(call_student("rnn_forward", student, x, p["U"], p["W"], p["b"], h0))
-        ref, _ = rnn.rnn_forward(x, **p, h0=h0)
-        compare_states("rnn_forward", ref, h)
+        return {"x": rng.standard_normal((s.T, s.N, s.D)), **rnn_params(rng, s), "h0": rng.standard_normal((s.N, s.H))}
+
+    def reference(**inputs):
+        return rnn.rnn_forward(**inputs)[0]
+
+    check_states_on_fresh_inputs("rnn_forward", student, make_inputs, reference, seed, trials)
 
 
 def check_sequence_loss(student: Callable, seed: int | None = None, trials: int = 3) -> None:

@@ -1,0 +1,267 @@
+"""Run a student's answer code in an isolated process and get back plain float arrays.
+
+The trusted grader writes the inputs and a plan of calls (see
+:mod:`rnncore.grading.sandbox_driver`) into a fresh work directory, runs the
+driver there with the student's code, and reads back ``response.json`` and
+``response.npz`` with ``allow_pickle=False``. All comparisons happen in the
+trusted process.
+
+Isolation, strongest available first (:func:`detect_isolation`):
+
+``bubblewrap``
+    Debian's ``bwrap``, started as the unprivileged user ``nobody``, with new
+    user, PID, network, IPC and UTS namespaces and no capabilities. The sandbox
+    sees the system's ``/usr`` and libraries read-only, numpy's
+    ``site-packages`` read-only (without torch), a private ``/tmp``, and its
+    work directory; not the course directory, the gradebook or anyone's home.
+
+Without it, :func:`run` refuses (:class:`IsolationUnavailable`) rather than
+grading in-process. In every case the process gets resource limits on CPU
+time, address space, file size and number of processes, and a wall-clock
+timeout, and each outcome is one of :data:`STATUSES`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+DRIVER = Path(__file__).with_name("sandbox_driver.py")
+NOBODY = 65534
+STATUSES = ("ok", "timed out", "crashed", "malformed", "refused")
+
+
+class IsolationUnavailable(RuntimeError):
+    """No adequate isolation on this machine: grading is refused rather than done unisolated."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpu_seconds: int = 20
+    wall_seconds: float = 40.0
+    memory_bytes: int = 2 * 2**30
+    file_bytes: int = 64 * 2**20
+    processes: int = 64
+
+
+@dataclass
+class Outcome:
+    """What happened to one run: ``status`` (one of STATUSES), per-call reports and the saved arrays."""
+
+    status: str
+    calls: list[dict] = field(default_factory=list)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    answer: str = ""
+    printed: str = ""
+    detail: str = ""
+    seconds: float = 0.0
+    isolation: str = ""
+
+
+@dataclass(frozen=True)
+class Isolation:
+    level: str  # "bubblewrap" or "none"
+    python: str  # the interpreter the sandbox runs
+    reason: str  # why this level (or why nothing)
+
+
+def _site_packages() -> Path:
+    return Path(sysconfig.get_paths()["purelib"])
+
+
+def _bwrap_command(work: Path, python: str) -> list[str]:
+    site = _site_packages()
+    command = [
+        "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",
+        "ALL",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--ro-bind",
+        str(site),
+        str(site),
+        # torch is the course's reference for gradients, not a tool for answers
+        "--tmpfs",
+        str(site / "torch"),
+        "--bind",
+        str(work),
+        "/sandbox",
+        "--chdir",
+        "/sandbox",
+        "--setenv",
+        "HOME",
+        "/sandbox",
+        "--setenv",
+        "OPENBLAS_NUM_THREADS",
+        "1",
+    ]
+    for link in ("/bin", "/lib", "/lib64", "/sbin"):
+        if Path(link).is_symlink():
+            command += ["--symlink", os.readlink(link), link]
+        elif Path(link).exists():
+            command += ["--ro-bind", link, link]
+    for etc in ("/etc/ld.so.cache", "/etc/alternatives"):
+        if Path(etc).exists():
+            command += ["--ro-bind", etc, etc]
+    return command + [python, "-I", "-S", "driver.py", str(site)]
+
+
+def _as_nobody() -> list[str]:
+    """Drop from root to ``nobody`` before the sandbox starts (bwrap then needs no privilege at all)."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all"]
+
+
+def _candidate_pythons() -> list[str]:
+    """Interpreters of this Python version that ``nobody`` may be able to run, this one first."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    names = [os.path.realpath(sys.executable), f"/usr/bin/{version}", f"/usr/local/bin/{version}"]
+    return [p for p in dict.fromkeys(names) if Path(p).exists() and p.startswith("/usr/")]
+
+
+@cache
+def detect_isolation() -> Isolation:
+    """The strongest isolation that works here, checked by running numpy inside it."""
+    if shutil.which("bwrap") is None:
+        return Isolation("none", "", "bubblewrap (bwrap) is not installed: run `make sandbox` as root")
+    if os.geteuid() == 0 and shutil.which("setpriv") is None:
+        return Isolation("none", "", "setpriv is missing, so the sandbox cannot drop root")
+    reasons = []
+    for python in _candidate_pythons():
+        probe = "import sys, os; sys.path.insert(0, sys.argv[-1]); import numpy; print(os.getuid())"
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            os.chmod(work, 0o777)
+            (work / "driver.py").write_text(probe)
+            try:
+                done = subprocess.run(
+                    _as_nobody() + _bwrap_command(work, python), capture_output=True, text=True, timeout=60
+                )
+            except subprocess.TimeoutExpired:
+                reasons.append(f"{python}: timed out")
+                continue
+        if done.returncode == 0 and done.stdout.strip() == str(NOBODY if os.geteuid() == 0 else os.getuid()):
+            return Isolation("bubblewrap", python, f"bwrap as uid {done.stdout.strip()}, no network, {python}")
+        reasons.append(f"{python}: {done.stderr.strip()[-300:]}")
+    return Isolation("none", "", "bwrap did not run numpy: " + "; ".join(reasons or ["no usable interpreter"]))
+
+
+def _limit(limits: Limits):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+def _exit_reason(code: int) -> tuple[str, int | None]:
+    """Describe an exit status; bwrap passes on a child killed by signal s as 128 + s."""
+    sig = -code if code < 0 else code - 128 if code > 128 else None
+    if sig is not None and sig in signal.Signals._value2member_map_:
+        return f"killed by signal {sig} ({signal.Signals(sig).name})", sig
+    return f"exit code {code}", None
+
+
+def _read_response(work: Path, n_calls: int) -> tuple[dict, dict[str, np.ndarray], str]:
+    """The driver's report and arrays; any departure from the format makes the run malformed."""
+    try:
+        report = json.loads((work / "response.json").read_text())
+        calls = report["calls"]
+        if not isinstance(calls, list) or len(calls) != n_calls or not all(isinstance(c, dict) for c in calls):
+            return {}, {}, "the response lists the wrong calls"
+        with np.load(work / "response.npz", allow_pickle=False) as npz:
+            arrays = {k: np.asarray(npz[k], dtype=np.float64) for k in npz.files}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return {}, {}, f"unreadable response: {type(err).__name__}: {err}"
+    return report, arrays, ""
+
+
+def run(
+    answer: str,
+    calls: list[dict],
+    arrays: Mapping[str, np.ndarray],
+    limits: Limits = Limits(),  # noqa: B008 - frozen dataclass
+) -> Outcome:
+    """Run ``answer`` (the student's code) and the planned ``calls`` in the sandbox; see the module docstring."""
+    isolation = detect_isolation()
+    if isolation.level == "none":
+        raise IsolationUnavailable(f"refusing to run student code without isolation: {isolation.reason}")
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="rnn-sandbox-") as tmp:
+        work = Path(tmp)
+        os.chmod(work, 0o777)  # nobody writes its response here
+        shutil.copy(DRIVER, work / "driver.py")
+        (work / "answer.py").write_text(answer)
+        (work / "plan.json").write_text(json.dumps({"calls": calls}))
+        np.savez(work / "request.npz", **{k: np.asarray(v) for k, v in arrays.items()})
+        command = _as_nobody() + _bwrap_command(work, isolation.python)
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            preexec_fn=_limit(limits),  # noqa: PLW1509 - limits must be set between fork and exec
+            start_new_session=True,
+        )
+        try:
+            _, stderr = process.communicate(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            return Outcome(
+                "timed out",
+                detail=f"still running after {limits.wall_seconds:g} s",
+                isolation=isolation.level,
+                seconds=time.monotonic() - start,
+            )
+        seconds = time.monotonic() - start
+        if process.returncode != 0:
+            why, killed_by = _exit_reason(process.returncode)
+            if killed_by in (signal.SIGXCPU, signal.SIGKILL) and seconds < limits.wall_seconds:
+                why += f"; the CPU limit is {limits.cpu_seconds} s"
+            return Outcome(
+                "crashed",
+                detail=f"{why}: {stderr.decode(errors='replace')[-500:]}",
+                isolation=isolation.level,
+                seconds=seconds,
+            )
+        report, saved, problem = _read_response(work, len(calls))
+    if problem:
+        return Outcome("malformed", detail=problem, isolation=isolation.level, seconds=seconds)
+    return Outcome(
+        "ok",
+        calls=report["calls"],
+        arrays=saved,
+        answer=str(report.get("answer", ""))[:500],
+        printed=str(report.get("printed", ""))[:10_000],
+        isolation=isolation.level,
+        seconds=seconds,
+    )

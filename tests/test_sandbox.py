@@ -1,0 +1,141 @@
+"""The sandbox that will run students' code: what it returns, what it withholds, and how it fails.
+
+Every fault ends in a recorded status and leaves this process and the next run unharmed.
+"""
+
+import os
+import sqlite3
+import time
+
+import numpy as np
+import pytest
+
+from rnncore.grading import sandbox
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAST = sandbox.Limits(cpu_seconds=2, wall_seconds=6, memory_bytes=2**30, file_bytes=2**20, processes=32)
+
+
+def call(answer: str, *args: np.ndarray, save=((None, "out"),), limits=FAST) -> sandbox.Outcome:
+    arrays = {f"a{k}": a for k, a in enumerate(args)}
+    plan = [{"fn": "f", "args": [{"array": k} for k in arrays], "save": [list(s) for s in save]}]
+    return sandbox.run(answer, plan, arrays, limits)
+
+
+def test_isolation_is_detected_and_strong():
+    isolation = sandbox.detect_isolation()
+    assert isolation.level == "bubblewrap", isolation.reason
+
+
+def test_a_correct_answer_comes_back_as_float64_arrays():
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    out = call("import numpy as np\ndef f(x):\n    return np.tanh(x), x.sum()", x, save=((0, "h"), (1, "s")))
+    assert out.status == "ok" and out.calls == [{"status": "ok"}]
+    np.testing.assert_array_equal(out.arrays["h"], np.tanh(x))
+    assert out.arrays["s"].dtype == np.float64 and out.arrays["s"] == x.sum()
+
+
+def test_a_cache_stays_inside_and_feeds_a_later_call():
+    answer = "def fwd(x):\n    return x * 2, {'x': x}\ndef bwd(d, cache):\n    return d * 2 + 0 * cache['x']"
+    plan = [
+        {"fn": "fwd", "args": [{"array": "x"}], "save": [[0, "y"]]},
+        {"fn": "bwd", "args": [{"array": "d"}, {"result": [0, 1]}], "save": [[None, "dx"]]},
+    ]
+    out = sandbox.run(answer, plan, {"x": np.ones(3), "d": np.full(3, 0.5)}, FAST)
+    assert out.status == "ok"
+    np.testing.assert_array_equal(out.arrays["dx"], np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "answer, status, detail",
+    [
+        ("def f(x):\n    while True:\n        pass", "crashed", "CPU limit"),
+        ("while True:\n    pass", "crashed", "CPU limit"),
+        ("import time\ndef f(x):\n    time.sleep(60)", "timed out", "still running"),
+        ("import os\ndef f(x):\n    os._exit(3)", "crashed", "exit code 3"),
+        ("import ctypes\ndef f(x):\n    ctypes.string_at(0)", "crashed", "SIGSEGV"),
+    ],
+    ids=["loop in a function", "loop at top level", "sleeps past the limit", "os._exit", "segfault"],
+)
+def test_faults_that_end_the_process_are_recorded(answer, status, detail):
+    start = time.monotonic()
+    out = call(answer, np.ones(2))
+    assert out.status == status and detail in out.detail, out
+    assert time.monotonic() - start < FAST.wall_seconds + 3
+
+
+@pytest.mark.parametrize(
+    "answer, error",
+    [
+        ("import sys\ndef f(x):\n    sys.exit(0)", "SystemExit"),
+        ("import numpy as np\ndef f(x):\n    return np.ones(2**31)", "MemoryError"),
+        ("def f(x):\n    raise ValueError('my bug')", "ValueError: my bug"),
+        ("def g(x):\n    return x", "f is not defined"),
+    ],
+    ids=["sys.exit", "memory bomb", "an exception", "missing function"],
+)
+def test_faults_inside_a_call_are_reported_for_that_call(answer, error):
+    out = call(answer, np.ones(2))
+    assert out.status == "ok" and out.calls[0]["status"] != "ok" and error in out.calls[0]["error"], out
+
+
+def test_a_broken_answer_does_not_run_its_calls():
+    out = call("def f(x):\n    return x\nraise SystemExit('bye')", np.ones(2))
+    assert out.answer.startswith("SystemExit") and out.calls[0]["status"] == "not run"
+
+
+def test_a_fork_bomb_is_contained():
+    bomb = "import os\ndef f(x):\n    while True:\n        try:\n            os.fork()\n"
+    out = call(bomb + "        except OSError:\n            pass", np.ones(2))
+    assert out.status in ("timed out", "crashed"), out
+    assert call("def f(x):\n    return x", np.ones(2)).status == "ok"  # the next run is unharmed
+
+
+def test_floods_of_output_are_dropped():
+    flood = "import sys, os\ndef f(x):\n    sys.stdout.write('line\\n' * 10**7)\n    print('x' * 10**8)\n"
+    flood += "    os.write(1, b'y' * 10**6)\n    return x"
+    out = call(flood, np.ones(2))
+    assert out.status == "ok" and out.calls[0]["status"] == "ok" and len(out.printed) <= 10_000
+
+
+@pytest.mark.parametrize(
+    "value, status",
+    [("np.full(2, np.nan)", "ok"), ("np.array(['a', 'b'])", "malformed"), ("{'a': 1}", "malformed")],
+    ids=["NaN", "strings", "a dict"],
+)
+def test_returned_values_are_checked_in_form_only(value, status):
+    out = call(f"import numpy as np\ndef f(x):\n    return {value}", np.ones(2))
+    assert out.calls[0]["status"] == status, out
+    if status == "ok":
+        assert np.isnan(out.arrays["out"]).all()
+
+
+def test_the_course_the_gradebook_torch_and_the_network_are_out_of_reach(tmp_path):
+    gradebook = tmp_path / "gradebook.db"
+    sqlite3.connect(gradebook).close()
+    secrets = [os.path.join(ROOT, "nbgrader_config.py"), os.path.join(ROOT, "solutions"), str(gradebook), "/root"]
+    probe = f"""import os, socket
+def visible(x):
+    return [float(os.path.exists(p)) for p in {secrets!r}]
+def torch_importable(x):
+    try:
+        import torch
+
+        torch.tensor(1.0, requires_grad=True)  # the package's code, not just its (empty) directory
+        return 1.0
+    except (ImportError, AttributeError):
+        return 0.0
+def connects(x):
+    s = socket.socket()
+    s.settimeout(1)
+    return float(s.connect_ex(("1.1.1.1", 80)) == 0)
+def uid(x):
+    return float(os.getuid())
+"""
+    names = ["visible", "torch_importable", "connects", "uid"]
+    plan = [{"fn": name, "args": [{"array": "x"}], "save": [[None, name]]} for name in names]
+    out = sandbox.run(probe, plan, {"x": np.ones(1)}, FAST)
+    assert out.status == "ok" and all(c["status"] == "ok" for c in out.calls), out
+    assert dict(zip(secrets, out.arrays["visible"].tolist(), strict=True)) == dict.fromkeys(secrets, 0.0)
+    assert out.arrays["torch_importable"] == 0.0 and out.arrays["connects"] == 0.0
+    assert out.arrays["uid"] != 0.0, "student code must not run as root"
