@@ -30,7 +30,8 @@ def filled_release(course: Path, assignment: str, replace: dict[str, str] | None
     name = f"{assignment}.ipynb"
     release = nbformat.read(course / "exercises" / assignment / name, as_version=4)
     source = nbformat.read(course / "solutions" / assignment / name, as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells if c.metadata["nbgrader"]["solution"]}
+    answer_cells = [c for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in answer_cells}
     for cell in release.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in answers and solved:

@@ -147,6 +147,8 @@ def test_submissions_are_graded_as_each_deserves(course, assignment):
     changed = changed_cells_by_student(log.stderr)
     # Only "emptied_tests" touched test cells: nobody else's cells may be reported as changed.
     assert changed == {"emptied_tests": {f"test_{function}" for function in case["points"]}}, changed
+    other_warnings = [w for w in re.findall(r"\| WARNING\] (.*)", log.stderr) if "has changed" not in w]
+    assert not other_warnings, other_warnings
     run_nbgrader(["generate_feedback", assignment], course)
     assert scores(course, assignment) == expected
 

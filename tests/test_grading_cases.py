@@ -23,8 +23,8 @@ def graded_outcomes(assignment: str, replace: dict[str, str]) -> dict[str, str]:
     nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     namespace, outcomes = {}, {}
     for cell in nb.cells:
-        meta = cell.metadata["nbgrader"]
-        if cell.cell_type != "code" or meta["grade_id"] == "demo":
+        meta = cell.metadata.get("nbgrader")
+        if cell.cell_type != "code" or meta is None:  # the ungraded demo at the end
             continue
         source = replace.get(meta["grade_id"], solution_code(cell.source))
         try:
