@@ -34,6 +34,23 @@ c.Autograde.sanitize_preprocessors = [
     RestoreTestCells,
     CheckCellMetadata,
 ]
+# Autograding runs students' code in a sandbox (bubblewrap, as nobody, no network, no course
+# directory or gradebook) and the checks in nbgrader's own process; see rnncore/grading/isolated.py.
+# It refuses to grade where no sandbox works. RNN_ISOLATED_GRADING=0 grades in nbgrader's kernel instead.
+if os.environ.get("RNN_ISOLATED_GRADING", "1") == "1":
+    from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+    from nbgrader.preprocessors import AssignLatePenalties, LimitOutput, SaveAutoGrades  # noqa: E402
+
+    from rnncore.grading.isolated import IsolatedExecute  # noqa: E402
+
+    c.Autograde.autograde_preprocessors = [
+        IsolatedExecute,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
 # Student notebooks run their own training loops at the end; give them time.
 c.ExecutePreprocessor.timeout = 300
 # Regenerating a release must not fail because an older one exists.

@@ -4,9 +4,12 @@ For each assignment, BATCH submissions of the instructor's solution are
 autograded in one nbgrader run, and the time per submission is compared with
 the floor: the same for a notebook with one trivial answer and one trivial
 test, which measures nbgrader's and the kernel's own cost per notebook. Each
-assignment is measured with the torch autograd comparison (the default) and
-without it (``RNN_GRADING_TORCH=0``). Then a class of 30 submissions of the
-slowest assignment is graded in one run. Everything happens in a temporary
+assignment is measured three ways: in nbgrader's kernel with the torch
+autograd comparison (the default), in the kernel without it
+(``RNN_GRADING_TORCH=0``), and isolated (``RNN_ISOLATED_GRADING=1``: the
+student's code in the sandbox, the checks, torch included, in the grader's
+process). Then a class of 30 submissions of the slowest assignment is graded
+in one run, in the kernel and isolated. Everything happens in a temporary
 course directory with real nbgrader, as ``make autograde`` runs it.
 """
 
@@ -30,11 +33,17 @@ CLASS_SIZE = 30
 sys.path.insert(0, str(ROOT / "tests"))
 from grading_cases import filled_release  # noqa: E402
 
+MODES = {
+    "kernel": {"RNN_GRADING_TORCH": "1", "RNN_ISOLATED_GRADING": "0"},
+    "kernel, no torch": {"RNN_GRADING_TORCH": "0", "RNN_ISOLATED_GRADING": "0"},
+    "isolated": {"RNN_GRADING_TORCH": "1", "RNN_ISOLATED_GRADING": "1"},
+}
 
-def nbgrader(course: Path, *args: str, torch: bool = True) -> float:
+
+def nbgrader(course: Path, *args: str, mode: str = "kernel") -> float:
     """Run nbgrader in ``course``; the wall time in seconds."""
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", RNN_GRADEBOOK=f"sqlite:///{course}/gb.db")
-    env["RNN_GRADING_TORCH"] = "1" if torch else "0"
+    env.update(MODES[mode])
     start = time.perf_counter()
     result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -61,13 +70,13 @@ def submit(course: Path, assignment: str, student: str) -> None:
     nbformat.write(filled_release(course, assignment), target / f"{assignment}.ipynb")
 
 
-def per_submission(course: Path, assignment: str, label: str, torch: bool = True) -> float:
+def per_submission(course: Path, assignment: str, label: str, mode: str = "kernel") -> float:
     """Seconds per submission when BATCH submissions of ``assignment`` are autograded in one run."""
     students = [f"{label}{k}" for k in range(BATCH)]
     for student in students:
         submit(course, assignment, student)
     pattern = f"--CourseDirectory.student_id={label}*"
-    return nbgrader(course, "autograde", assignment, pattern, torch=torch) / BATCH
+    return nbgrader(course, "autograde", assignment, pattern, mode=mode) / BATCH
 
 
 def main() -> None:
@@ -82,23 +91,18 @@ def main() -> None:
             nbgrader(course, "generate_assignment", assignment)
         floor = per_submission(course, "floor", "floor")
         print(f"autograding, seconds per submission in runs of {BATCH}; floor (one trivial test): {floor:.2f} s\n")
-        print(f"{'assignment':<15}{'with torch':>12}{'× floor':>9}{'without':>10}{'× floor':>9}")
+        print(f"{'assignment':<15}" + "".join(f"{mode:>18}{'× floor':>9}" for mode in MODES))
         rows = {}
         for assignment in assignments:
-            rows[assignment] = per_submission(course, assignment, "torch")
-            without = per_submission(course, assignment, "plain", torch=False)
-            print(
-                f"{assignment:<15}{rows[assignment]:>12.2f}{rows[assignment] / floor:>9.2f}"
-                f"{without:>10.2f}{without / floor:>9.2f}"
-            )
+            times = {mode: per_submission(course, assignment, f"m{k}", mode) for k, mode in enumerate(MODES)}
+            rows[assignment] = times["kernel"]
+            print(f"{assignment:<15}" + "".join(f"{t:>18.2f}{t / floor:>9.2f}" for t in times.values()))
         slowest = max(rows, key=rows.get)
-        for torch in (True, False):
-            label = "class" if torch else "quick"
-            for k in range(CLASS_SIZE):
-                submit(course, slowest, f"{label}{k:02d}")
-            elapsed = nbgrader(course, "autograde", slowest, f"--CourseDirectory.student_id={label}*", torch=torch)
-            how = "with" if torch else "without"
-            print(f"a class of {CLASS_SIZE} submissions of {slowest} {how} torch: {elapsed:.0f} s in one autograde run")
+        for k, mode in enumerate(("kernel", "isolated")):
+            for n in range(CLASS_SIZE):
+                submit(course, slowest, f"class{k}_{n:02d}")
+            elapsed = nbgrader(course, "autograde", slowest, f"--CourseDirectory.student_id=class{k}_*", mode=mode)
+            print(f"a class of {CLASS_SIZE} submissions of {slowest}, {mode}: {elapsed:.0f} s in one autograde run")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""The assignments end to end, with real nbgrader in a temporary course directory.
+"""The assignments end to end, with real nbgrader in a temporary course directory, graded in its kernel.
+
+(``test_isolated_grading.py`` grades the same cases with the students' code in the sandbox.)
 
 * ``exercises/`` is exactly what ``nbgrader generate_assignment`` makes from
   ``solutions/``, and holds no solution or hidden-test code.
@@ -29,8 +31,9 @@ BIN = Path(sys.executable).parent
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 
 
-def run_nbgrader(args: list[str], course: Path) -> subprocess.CompletedProcess:
+def run_nbgrader(args: list[str], course: Path, **env_vars: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", RNN_GRADEBOOK=gradebook_url(course))
+    env.update(env_vars)
     result = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
@@ -123,8 +126,8 @@ def test_every_assignment_has_a_grading_case():
     assert sorted(CASES) == ASSIGNMENTS
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_submissions_are_graded_as_each_deserves(course, assignment):
+def write_case_submissions(course: Path, assignment: str) -> dict[str, float]:
+    """Every submission of the assignment's grading case, and the score each deserves."""
     case = CASES[assignment]
     full = sum(case["points"].values())
     expected = {"instructor": full, "untouched": 0}
@@ -137,13 +140,19 @@ def test_submissions_are_graded_as_each_deserves(course, assignment):
     for function, wrong in case["wrong"].items():
         write_submission(course, assignment, f"wrong_{function}", {function: wrong}, solved=True)
         expected[f"wrong_{function}"] = full - case["points"][function]
-
     # The instructor's answers with every visible test emptied: the tests are restored, and reported.
     emptied = {f"test_{function}": "pass" for function in case["points"]}
     write_submission(course, assignment, "emptied_tests", emptied, solved=True)
     expected["emptied_tests"] = full
+    return expected
 
-    log = run_nbgrader(["autograde", assignment], course)
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_submissions_are_graded_as_each_deserves(course, assignment):
+    case = CASES[assignment]
+    expected = write_case_submissions(course, assignment)
+
+    log = run_nbgrader(["autograde", assignment], course, RNN_ISOLATED_GRADING="0")  # in nbgrader's kernel
     changed = changed_cells_by_student(log.stderr)
     # Only "emptied_tests" touched test cells: nobody else's cells may be reported as changed.
     assert changed == {"emptied_tests": {f"test_{function}" for function in case["points"]}}, changed

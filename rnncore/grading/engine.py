@@ -73,6 +73,8 @@ def random_shapes(rng: np.random.Generator, max_T: int = 6) -> Shapes:
 
 def _copied(value):
     """Arrays copied, also inside tuples, lists and dicts (caches), so student code cannot change ours."""
+    if getattr(value, "remote", None) is not None:
+        return value  # a value the student returned from the sandbox: it goes back by reference
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, tuple) and hasattr(value, "_fields"):
@@ -106,7 +108,11 @@ def call_student(name: str, fn: Callable, *args, **kwargs):
         except NotImplementedError:
             raise GradingError(f"{name} is not implemented yet") from None
         except Exception as err:  # the student's traceback would show hidden values; keep the type and text
-            raise GradingError(f"{name} raised {type(err).__name__}: {err}") from None
+            if type(err).__name__ == "SandboxDied":
+                raise  # the sandboxed process is gone: the isolated grader records how
+            # An error raised in the sandbox arrives as StudentError("ValueError: ...").
+            kind = "" if type(err).__name__ == "StudentError" else f"{type(err).__name__}: "
+            raise GradingError(f"{name} raised {kind}{err}") from None
 
 
 def as_array(name: str, what: str, value, shape: tuple[int, ...]) -> np.ndarray:

@@ -12,8 +12,9 @@ Isolation, strongest available first (:func:`detect_isolation`):
     Debian's ``bwrap``, started as the unprivileged user ``nobody``, with new
     user, PID, network, IPC and UTS namespaces and no capabilities. The sandbox
     sees the system's ``/usr`` and libraries read-only, numpy's
-    ``site-packages`` read-only (without torch), a private ``/tmp``, and its
-    work directory; not the course directory, the gradebook or anyone's home.
+    ``site-packages`` and the ``rnncore`` package read-only (without torch), a
+    private ``/tmp``, and its work directory; not the rest of the course
+    directory, the gradebook or anyone's home.
 
 Without it, :func:`run` refuses (:class:`IsolationUnavailable`) rather than
 grading in-process. In every case the process gets resource limits on CPU
@@ -90,6 +91,10 @@ def _bwrap_command(work: Path, python: str) -> list[str]:
         "--unshare-all",
         "--die-with-parent",
         "--new-session",
+        "--clearenv",  # nothing of the grader's environment (NBGRADER_EXECUTION, paths, tokens)
+        "--setenv",
+        "PATH",
+        "/usr/bin:/bin",
         "--cap-drop",
         "ALL",
         "--ro-bind",
@@ -127,7 +132,10 @@ def _bwrap_command(work: Path, python: str) -> list[str]:
     for etc in ("/etc/ld.so.cache", "/etc/alternatives"):
         if Path(etc).exists():
             command += ["--ro-bind", etc, etc]
-    return command + [python, "-I", "-S", "driver.py", str(site)]
+    # rnncore, read-only: the notebooks' own imports and helpers (rnn_forward in assignment 6) use it
+    package = Path(__file__).resolve().parents[1]
+    command += ["--ro-bind", str(package), str(package)]
+    return command + [python, "-I", "-S", "-B", "driver.py", f"{site}{os.pathsep}{package.parent}"]
 
 
 def _as_nobody() -> list[str]:
@@ -153,7 +161,7 @@ def detect_isolation() -> Isolation:
         return Isolation("none", "", "setpriv is missing, so the sandbox cannot drop root")
     reasons = []
     for python in _candidate_pythons():
-        probe = "import sys, os; sys.path.insert(0, sys.argv[-1]); import numpy; print(os.getuid())"
+        probe = "import sys, os; sys.path[:0] = sys.argv[-1].split(os.pathsep); import numpy; print(os.getuid())"
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             os.chmod(work, 0o777)
@@ -245,10 +253,11 @@ def run(
         seconds = time.monotonic() - start
         if process.returncode != 0:
             why, killed_by = _exit_reason(process.returncode)
+            status = "crashed"
             if killed_by in (signal.SIGXCPU, signal.SIGKILL) and seconds < limits.wall_seconds:
-                why += f"; the CPU limit is {limits.cpu_seconds} s"
+                status, why = "timed out", f"{why}; the CPU limit is {limits.cpu_seconds} s"
             return Outcome(
-                "crashed",
+                status,
                 detail=f"{why}: {stderr.decode(errors='replace')[-500:]}",
                 isolation=isolation.level,
                 seconds=seconds,
@@ -265,3 +274,120 @@ def run(
         isolation=isolation.level,
         seconds=seconds,
     )
+
+
+# --------------------------------------------------------------------------- a session of many calls
+
+
+class SandboxDied(RuntimeError):
+    """The sandboxed process ended or stopped answering; ``status`` says how ("timed out" or "crashed")."""
+
+    def __init__(self, status: str, detail: str):
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+class Session:
+    """One sandboxed process that runs a student's code and answers calls until closed.
+
+    ``request`` writes ``req-N.json``/``req-N.npz`` into the shared work
+    directory, wakes the driver, and waits at most ``limits.wall_seconds`` for
+    ``resp-N``. Results stay in the sandbox under handles; only the JSON reply
+    and float64 arrays come back.
+    """
+
+    def __init__(self, limits: Limits = Limits()):  # noqa: B008 - frozen dataclass
+        isolation = detect_isolation()
+        if isolation.level == "none":
+            raise IsolationUnavailable(f"refusing to run student code without isolation: {isolation.reason}")
+        self.limits, self.isolation, self.count = limits, isolation, 0
+        self._tmp = tempfile.TemporaryDirectory(prefix="rnn-session-")
+        self.work = Path(self._tmp.name)
+        os.chmod(self.work, 0o777)
+        shutil.copy(DRIVER, self.work / "driver.py")
+        command = _as_nobody() + _bwrap_command(self.work, isolation.python) + ["serve"]
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_limit(limits),  # noqa: PLW1509 - limits must be set between fork and exec
+            start_new_session=True,
+            text=True,
+        )
+        self.dead: SandboxDied | None = None
+
+    def request(self, payload: dict, arrays: Mapping[str, np.ndarray] | None = None) -> tuple[dict, dict]:
+        """Send one request; return the reply and its arrays (float64), or raise :class:`SandboxDied`."""
+        if self.dead:
+            raise self.dead
+        n = self.count = self.count + 1
+        (self.work / f"req-{n}.json").write_text(json.dumps(payload))
+        np.savez(self.work / f"req-{n}.npz", **dict(arrays or {}))
+        try:
+            self.process.stdin.write(f"{n}\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise self._died("crashed", "the process had already ended") from None
+        answered = self._wait_for(n)
+        if answered == "ended":
+            raise self._died("crashed", "the process ended")
+        if answered != "answered":
+            raise self._died("timed out", f"no answer within {self.limits.wall_seconds:g} s")
+        try:
+            reply = json.loads((self.work / f"resp-{n}.json").read_text())
+            with np.load(self.work / f"resp-{n}.npz", allow_pickle=False) as npz:
+                values = {k: np.asarray(npz[k], dtype=np.float64) for k in npz.files}
+        except (OSError, ValueError, TypeError) as err:
+            raise self._died("malformed", f"unreadable answer: {type(err).__name__}") from None
+        if not isinstance(reply, dict):
+            raise self._died("malformed", "the answer is not a JSON object")
+        return reply, values
+
+    def _wait_for(self, n: int) -> str:
+        """ "answered", "ended" (the process is gone) or "timeout"."""
+        import selectors
+
+        deadline = time.monotonic() + self.limits.wall_seconds
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            while (left := deadline - time.monotonic()) > 0:
+                if not selector.select(timeout=left):
+                    return "timeout"
+                line = self.process.stdout.readline()
+                if line == "":
+                    return "ended"
+                if line.strip() == str(n):
+                    return "answered"
+        return "timeout"
+
+    def _died(self, status: str, detail: str) -> SandboxDied:
+        self.close()
+        code = self.process.returncode
+        if status == "crashed" and code is not None:
+            why, killed_by = _exit_reason(code)
+            if killed_by in (signal.SIGXCPU, signal.SIGKILL):  # RLIMIT_CPU's signals: out of CPU time
+                status, why = "timed out", f"{why}; the CPU limit is {self.limits.cpu_seconds} s"
+            detail = why
+        self.dead = SandboxDied(status, detail)
+        return self.dead
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except (BrokenPipeError, OSError):
+                pass
+        self._tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

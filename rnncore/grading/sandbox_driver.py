@@ -57,7 +57,9 @@ def describe(err):
 
 
 def main():
-    sys.path.insert(0, sys.argv[1])  # numpy's site-packages, bound read-only into the sandbox
+    sys.path[:0] = sys.argv[1].split(os.pathsep)  # site-packages and rnncore's parent, bound read-only
+    if len(sys.argv) > 2 and sys.argv[2] == "serve":
+        return serve()
     import numpy as np
 
     with open("plan.json") as f:
@@ -106,6 +108,115 @@ def main():
     np.savez("response.npz", **saved)
     with open("response.json", "w") as f:
         json.dump(report, f)
+
+
+# --------------------------------------------------------------------------- session mode
+#
+# One process answers many calls, so that what a function returns (a cache, say)
+# can stay here and be passed to the next call by handle. The trusted side sends
+# "N\n" on stdin after writing req-N.json and req-N.npz; this side answers with
+# resp-N.json and resp-N.npz, then "N\n" on the descriptor that was stdout.
+#
+# A value is encoded as {"a": key} (an array in the npz), {"t": [...]}, {"l": [...]},
+# {"d": {...}}, {"s": str}, {"n": None}, {"h": handle} (kept here) or, for
+# arguments only, {"r": [handle, path]} (a part of a kept value) and
+# {"i": "module:qualname"} (a trusted function to import).
+# Every value returned also gets a handle, so any part of it can come back.
+
+
+def serve():
+    import importlib
+
+    import numpy as np
+
+    channel = os.fdopen(os.dup(1), "w")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    printed = CappedText()
+    sys.stdout = sys.stderr = printed
+    kept, namespace = [], {"__name__": "__answer__"}
+
+    def decode(v, arrays):
+        if "a" in v:
+            return arrays[v["a"]].copy()
+        if "t" in v:
+            return tuple(decode(x, arrays) for x in v["t"])
+        if "l" in v:
+            return [decode(x, arrays) for x in v["l"]]
+        if "d" in v:
+            return {k: decode(x, arrays) for k, x in v["d"].items()}
+        if "s" in v:
+            return v["s"]
+        if "n" in v:
+            return None
+        if "h" in v:
+            return kept[v["h"]]
+        if "r" in v:
+            value = kept[v["r"][0]]
+            for step in v["r"][1]:
+                value = value[step]
+            return value
+        module, name = v["i"].split(":")
+        value = importlib.import_module(module)
+        for part in name.split("."):
+            value = getattr(value, part)
+        return value
+
+    def encode(value, arrays, depth=0):
+        if isinstance(value, np.ndarray | np.generic | float | int | bool) and not isinstance(value, str):
+            try:
+                array = np.asarray(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                return {"h": None}
+            key = f"v{len(arrays)}"
+            arrays[key] = array
+            return {"a": key}
+        if depth < 4 and isinstance(value, tuple | list) and len(value) <= 10_000:
+            tag = "t" if isinstance(value, tuple) else "l"
+            return {tag: [encode(x, arrays, depth + 1) for x in value]}
+        if depth < 4 and isinstance(value, dict) and all(isinstance(k, str) for k in value) and len(value) <= 1000:
+            return {"d": {k: encode(x, arrays, depth + 1) for k, x in value.items()}}
+        if value is None:
+            return {"n": None}
+        return {"h": None}  # opaque: reachable only through the handle of the whole result
+
+    for line in sys.stdin:
+        n = line.strip()
+        with open(f"req-{n}.json") as f:
+            request = json.load(f)
+        with np.load(f"req-{n}.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        reply, out = {"status": "ok"}, {}
+        try:
+            op = request["op"]
+            if op == "exec":
+                exec(compile(request["code"], "answer", "exec"), namespace)
+            elif op == "call":
+                fn = namespace.get(request["fn"])
+                if not callable(fn):
+                    raise NameError(f"{request['fn']} is not defined")
+                args = [decode(a, arrays) for a in request["args"]]
+                result = fn(*args)
+                kept.append(result)
+                reply["handle"] = len(kept) - 1
+                reply["value"] = encode(result, out)
+            elif op == "get":
+                kept.append(namespace.get(request["name"], None))
+                reply["handle"] = len(kept) - 1
+                reply["exists"] = request["name"] in namespace
+            elif op == "set":
+                namespace[request["name"]] = decode(request["value"], arrays)
+            elif op == "del":
+                namespace.pop(request["name"], None)
+        except BaseException as err:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
+            reply = {"status": "raised", "type": type(err).__name__, "error": str(err)[:500]}
+        reply["printed"] = "".join(printed.kept)[-2000:]
+        np.savez(f"resp-{n}.npz", **out)
+        with open(f"resp-{n}.json", "w") as f:
+            json.dump(reply, f)
+        channel.write(n + "\n")
+        channel.flush()
 
 
 if __name__ == "__main__":
