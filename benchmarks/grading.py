@@ -89,7 +89,8 @@ def main() -> None:
         nbformat.write(floor_notebook(), course / "solutions" / "floor" / "floor.ipynb")
         for assignment in ["floor", *assignments]:
             nbgrader(course, "generate_assignment", assignment)
-        floor = per_submission(course, "floor", "floor")
+        # The floor drifts with the machine's state: take the fastest of three runs.
+        floor = min(per_submission(course, "floor", f"floor{k}_") for k in range(3))
         print(f"autograding, seconds per submission in runs of {BATCH}; floor (one trivial test): {floor:.2f} s\n")
         print(f"{'assignment':<15}" + "".join(f"{mode:>18}{'× floor':>9}" for mode in MODES))
         rows = {}

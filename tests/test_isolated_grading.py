@@ -17,6 +17,7 @@ import pytest
 from test_assignments import (
     ASSIGNMENTS,
     ROOT,
+    gradebook_url,
     run_nbgrader,
     scores,
     write_case_submissions,
@@ -38,6 +39,13 @@ def course(tmp_path_factory) -> Path:
     return course
 
 
+def needing_manual_grading(course: Path, assignment: str) -> list[str]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(gradebook_url(course)) as gb:
+        return [s.student.id for s in gb.assignment_submissions(assignment) if s.needs_manual_grade]
+
+
 def statuses(log: str) -> dict[str, str]:
     """The status the isolated grader logged for each student."""
     return dict(re.findall(r"\] (\S+): (graded|timed out|crashed|malformed) \(isolation: bwrap", log))
@@ -49,6 +57,7 @@ def test_every_case_scores_as_in_the_kernel(course, assignment):
     log = run_nbgrader(["autograde", assignment], course, **ISOLATED)
     assert scores(course, assignment) == expected
     assert statuses(log.stderr) == dict.fromkeys(expected, "graded")
+    assert not needing_manual_grading(course, assignment)
     run_nbgrader(["generate_feedback", assignment], course)
     page = course / "feedback" / "wrong_rnn_step_forward" / assignment / f"{assignment}.html"
     if assignment == "recurrence":
@@ -111,6 +120,33 @@ def rnn_step_forward(x, h_prev, U, W, b):
         0,
         "graded",
     ),
+    "wraps_cells_in_try": (
+        {
+            "rnn_step_forward": """def wrap(lines):
+    return ["try:\\n"] + ["    " + line for line in lines] + ["except BaseException:\\n    pass\\n"]
+get_ipython().input_transformers_post.append(wrap)
+get_ipython().showtraceback = lambda *a, **k: None
+def rnn_step_forward(x, h_prev, U, W, b):
+    raise NotImplementedError""",
+        },
+        0,
+        "graded",
+    ),
+    "returns_a_lying_array": (
+        {
+            "rnn_step_forward": """class Liar(np.ndarray):
+    def __eq__(self, other):
+        return True
+    __ne__ = lambda self, other: False
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__
+    def __array_ufunc__(self, *args, **kwargs):
+        return np.zeros(())
+def rnn_step_forward(x, h_prev, U, W, b):
+    return np.zeros_like(h_prev).view(Liar), None""",
+        },
+        0,
+        "graded",
+    ),
     "loops_forever_in_one_function": (
         {"rnn_step_forward": STEP, "sequence_loss": "def sequence_loss(h, V, c, y):\n    while True:\n        pass"},
         5,
@@ -140,6 +176,7 @@ def test_hostile_and_broken_submissions(course):
     elapsed = time.monotonic() - start
 
     got = {s: v for s, v in scores(course, "recurrence").items() if s.startswith("hostile_")}
+    assert not needing_manual_grading(course, "recurrence")
     assert got == {f"hostile_{s}": score for s, (_, score, _) in HOSTILE.items()}
     assert statuses(log.stderr) == {f"hostile_{s}": status for s, (_, _, status) in HOSTILE.items()}
     with sqlite3.connect(gradebook) as db:

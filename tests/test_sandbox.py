@@ -139,3 +139,11 @@ def uid(x):
     assert dict(zip(secrets, out.arrays["visible"].tolist(), strict=True)) == dict.fromkeys(secrets, 0.0)
     assert out.arrays["torch_importable"] == 0.0 and out.arrays["connects"] == 0.0
     assert out.arrays["uid"] != 0.0, "student code must not run as root"
+
+
+def test_the_graders_environment_is_not_passed_on(monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("RNN_GRADEBOOK", "sqlite:////secret/gradebook.db")
+    names = ("NBGRADER_EXECUTION", "RNN_GRADEBOOK", "PATH")
+    out = call(f"import os\ndef f(x):\n    return [float(k in os.environ) for k in {names!r}]", np.ones(1))
+    assert out.arrays["out"].tolist() == [0.0, 0.0, 1.0]
