@@ -43,14 +43,19 @@ def gradebook_url(course: Path) -> str:
     return f"sqlite:///{course / 'gradebook.db'}"
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Path:
-    course = tmp_path_factory.mktemp("course")
+def new_course(tmp_path_factory, name: str) -> Path:
+    """A temporary course directory with every assignment generated."""
+    course = tmp_path_factory.mktemp(name)
     shutil.copy(ROOT / "nbgrader_config.py", course)
     shutil.copytree(ROOT / "solutions", course / "solutions")
     for assignment in ASSIGNMENTS:
         run_nbgrader(["generate_assignment", assignment], course)
     return course
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    return new_course(tmp_path_factory, "course")
 
 
 def _normalised(path: Path) -> list:

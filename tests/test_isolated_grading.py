@@ -8,7 +8,6 @@ content earns, with a recorded status, without touching anyone else's grades.
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -16,8 +15,8 @@ from pathlib import Path
 import pytest
 from test_assignments import (
     ASSIGNMENTS,
-    ROOT,
     gradebook_url,
+    new_course,
     run_nbgrader,
     scores,
     write_case_submissions,
@@ -31,12 +30,7 @@ TIGHT = {**ISOLATED, "RNN_GRADING_CPU_SECONDS": "3", "RNN_GRADING_WALL_SECONDS":
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
-    course = tmp_path_factory.mktemp("isolated")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "solutions", course / "solutions")
-    for assignment in ASSIGNMENTS:
-        run_nbgrader(["generate_assignment", assignment], course)
-    return course
+    return new_course(tmp_path_factory, "isolated")
 
 
 def needing_manual_grading(course: Path, assignment: str) -> list[str]:

@@ -190,6 +190,16 @@ def _limit(limits: Limits):
     return apply
 
 
+def _start(command: list[str], limits: Limits, **popen) -> subprocess.Popen:
+    """Start the sandbox in its own process group (so it can be killed whole), under ``limits``."""
+    return subprocess.Popen(
+        command,
+        preexec_fn=_limit(limits),  # noqa: PLW1509 - limits must be set between fork and exec
+        start_new_session=True,
+        **popen,
+    )
+
+
 def _exit_reason(code: int) -> tuple[str, int | None]:
     """Describe an exit status; bwrap passes on a child killed by signal s as 128 + s."""
     sig = -code if code < 0 else code - 128 if code > 128 else None
@@ -231,14 +241,7 @@ def run(
         (work / "plan.json").write_text(json.dumps({"calls": calls}))
         np.savez(work / "request.npz", **{k: np.asarray(v) for k, v in arrays.items()})
         command = _as_nobody() + _bwrap_command(work, isolation.python)
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            preexec_fn=_limit(limits),  # noqa: PLW1509 - limits must be set between fork and exec
-            start_new_session=True,
-        )
+        process = _start(command, limits, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             _, stderr = process.communicate(timeout=limits.wall_seconds)
         except subprocess.TimeoutExpired:
@@ -306,14 +309,8 @@ class Session:
         os.chmod(self.work, 0o777)
         shutil.copy(DRIVER, self.work / "driver.py")
         command = _as_nobody() + _bwrap_command(self.work, isolation.python) + ["serve"]
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_limit(limits),  # noqa: PLW1509 - limits must be set between fork and exec
-            start_new_session=True,
-            text=True,
+        self.process = _start(
+            command, limits, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         self.dead: SandboxDied | None = None
 
