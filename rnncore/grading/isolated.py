@@ -8,8 +8,10 @@ taken from the instructor's version of the cell (which nbgrader restores from
 the gradebook, whatever the student did to it) and run in *this* process, with
 every name it does not define standing for the student's function of that name
 in a sandboxed session (:mod:`rnncore.grading.remote`). The student's code (the
-notebook's code cells other than the tests) runs only in the sandbox; the
-visible tests, which are for the student's own checking, are not run at all.
+notebook's code cells other than the tests) runs only in the sandbox, where of
+rnncore only what the assignment's locked cells import exists
+(:mod:`rnncore.grading.handouts`); the visible tests, which are for the
+student's own checking, are not run at all.
 
 Each graded cell gets either no output (its points) or an error output with
 the check's message (no points), so nbgrader's ``SaveAutoGrades`` scores it and
@@ -28,6 +30,7 @@ import numpy as np
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from rnncore import grading
+from rnncore.grading import handouts
 from rnncore.grading.engine import GradingError
 from rnncore.grading.remote import RemoteFunction, RemoteNamespace
 from rnncore.grading.sandbox import Limits, SandboxDied, Session, detect_isolation
@@ -48,6 +51,15 @@ def declaration(source: str) -> str:
 
 def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
+
+
+def handed_out(code_cells) -> dict:
+    """What of rnncore the assignment hands out: the imports in its locked cells, which nbgrader restores.
+
+    Whatever else a student imports from rnncore is not in the sandbox.
+    """
+    locked = [c.source for c in code_cells if c.metadata.get("nbgrader", {}).get("locked") and not is_test_cell(c)]
+    return handouts.requested_by(locked)
 
 
 def limits_from_environment() -> Limits:
@@ -74,8 +86,9 @@ class StudentNames(dict):
 class Runner:
     """A sandboxed session that has run the notebook's code cells so far, restarted if it breaks."""
 
-    def __init__(self, limits: Limits):
-        self.limits, self.cells, self.session, self.status = limits, [], None, "graded"
+    def __init__(self, limits: Limits, handouts: dict | None = None):
+        self.limits, self.handouts = limits, handouts or {}
+        self.cells, self.session, self.status = [], None, "graded"
 
     def run_cell(self, source: str) -> None:
         """Run an answer cell, as a kernel would: an error in it does not stop the next ones.
@@ -89,7 +102,7 @@ class Runner:
         if self.session is None or self.session.dead:
             if self.session is not None:
                 self.session.close()
-            self.session = Session(self.limits)
+            self.session = Session(self.limits, self.handouts)
             for source in self.cells:
                 self._run(source)
         return self.session
@@ -123,9 +136,9 @@ def grade_notebook(nb, limits: Limits | None = None) -> tuple[dict[str, str | No
     cell's declaration here. Cells after the last test (the ungraded demo)
     cannot change a score and are not run.
     """
-    runner, outcomes = Runner(limits or limits_from_environment()), {}
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     last_test = max((k for k, c in enumerate(code_cells) if is_test_cell(c)), default=-1)
+    runner, outcomes = Runner(limits or limits_from_environment(), handed_out(code_cells[: last_test + 1])), {}
     try:
         for cell in code_cells[: last_test + 1]:
             try:

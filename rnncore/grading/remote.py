@@ -82,21 +82,25 @@ def decode(encoded: dict, arrays: dict, handle: int, path: tuple = ()):
     return Opaque(remote)
 
 
-def encode(value, arrays: dict) -> dict:
-    """An argument for the sandbox: our arrays by value (dtype kept), the student's values by reference."""
+def encode(value, arrays: dict, session: Session) -> dict:
+    """An argument for the sandbox: our arrays by value (dtype kept), the student's values by reference.
+
+    One of rnncore's functions goes by import path, after ``session`` has made
+    it (and only it) importable there.
+    """
     remote = getattr(value, "remote", None)
     if remote is not None:
         return {"r": remote}
     if callable(value) and getattr(value, "__module__", "").startswith("rnncore."):
-        return {"i": f"{value.__module__}:{value.__qualname__}"}
+        return {"i": session.provide(value)}
     if isinstance(value, np.ndarray | np.generic | float | int | bool):
         key = f"x{len(arrays)}"
         arrays[key] = np.asarray(value)
         return {"a": key}
     if isinstance(value, tuple | list):
-        return {"t" if isinstance(value, tuple) else "l": [encode(v, arrays) for v in value]}
+        return {"t" if isinstance(value, tuple) else "l": [encode(v, arrays, session) for v in value]}
     if isinstance(value, dict):
-        return {"d": {str(k): encode(v, arrays) for k, v in value.items()}}
+        return {"d": {str(k): encode(v, arrays, session) for k, v in value.items()}}
     if value is None:
         return {"n": None}
     if isinstance(value, str):
@@ -118,7 +122,7 @@ class RemoteFunction:
 
     def __call__(self, *args):
         arrays: dict = {}
-        payload = {"op": "call", "fn": self.__name__, "args": [encode(a, arrays) for a in args]}
+        payload = {"op": "call", "fn": self.__name__, "args": [encode(a, arrays, self.session) for a in args]}
         reply, values = self.session.request(payload, arrays)
         if reply.get("status") != "ok":
             _raise_student_error(reply)
@@ -141,7 +145,8 @@ class RemoteNamespace:
 
     def __setitem__(self, name: str, value):
         arrays: dict = {}
-        reply, _ = self.session.request({"op": "set", "name": name, "value": encode(value, arrays)}, arrays)
+        payload = {"op": "set", "name": name, "value": encode(value, arrays, self.session)}
+        reply, _ = self.session.request(payload, arrays)
         if reply.get("status") != "ok":
             _raise_student_error(reply)
 

@@ -1,10 +1,11 @@
 """Run a student's answer code in an isolated process and get back plain float arrays.
 
 The trusted grader writes the inputs and a plan of calls (see
-:mod:`rnncore.grading.sandbox_driver`) into a fresh work directory, runs the
-driver there with the student's code, and reads back ``response.json`` and
-``response.npz`` with ``allow_pickle=False``. All comparisons happen in the
-trusted process.
+:mod:`rnncore.grading.sandbox_driver`) into a fresh inbox, which the sandbox
+sees read-only, runs the driver with the student's code, and reads back
+``response.json`` and ``response.npz`` from the sandbox's outbox with
+``allow_pickle=False``, never following a link planted there. All comparisons
+happen in the trusted process.
 
 Isolation, strongest available first (:func:`detect_isolation`):
 
@@ -12,9 +13,10 @@ Isolation, strongest available first (:func:`detect_isolation`):
     Debian's ``bwrap``, started as the unprivileged user ``nobody``, with new
     user, PID, network, IPC and UTS namespaces and no capabilities. The sandbox
     sees the system's ``/usr`` and libraries read-only, numpy's
-    ``site-packages`` and the ``rnncore`` package read-only (without torch), a
-    private ``/tmp``, and its work directory; not the rest of the course
-    directory, the gradebook or anyone's home.
+    ``site-packages`` read-only (without torch), the assignment's view of
+    rnncore (:mod:`rnncore.grading.handouts`, not the package), a private
+    ``/tmp``, and its in- and outbox; not the rest of the course directory,
+    the gradebook or anyone's home.
 
 Without it, :func:`run` refuses (:class:`IsolationUnavailable`) rather than
 grading in-process. In every case the process gets resource limits on CPU
@@ -24,11 +26,13 @@ timeout, and each outcome is one of :data:`STATUSES`.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -40,6 +44,8 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from rnncore.grading import handouts as handouts_module
 
 DRIVER = Path(__file__).with_name("sandbox_driver.py")
 NOBODY = 65534
@@ -84,7 +90,13 @@ def _site_packages() -> Path:
     return Path(sysconfig.get_paths()["purelib"])
 
 
-def _bwrap_command(work: Path, python: str) -> list[str]:
+def _bwrap_command(inbox: Path, outbox: Path, python: str) -> list[str]:
+    """bwrap running ``/in/driver.py`` with ``inbox`` read-only at ``/in`` and ``outbox`` writable at ``/sandbox``.
+
+    The grader writes only into ``inbox``, which the student's code cannot
+    change, and only reads from ``outbox`` (see :func:`_read_own_file`): a
+    symbolic link planted there can never make the grader write through it.
+    """
     site = _site_packages()
     command = [
         "bwrap",
@@ -112,8 +124,11 @@ def _bwrap_command(work: Path, python: str) -> list[str]:
         # torch is the course's reference for gradients, not a tool for answers
         "--tmpfs",
         str(site / "torch"),
+        "--ro-bind",
+        str(inbox),
+        "/in",
         "--bind",
-        str(work),
+        str(outbox),
         "/sandbox",
         "--chdir",
         "/sandbox",
@@ -132,10 +147,42 @@ def _bwrap_command(work: Path, python: str) -> list[str]:
     for etc in ("/etc/ld.so.cache", "/etc/alternatives"):
         if Path(etc).exists():
             command += ["--ro-bind", etc, etc]
-    # rnncore, read-only: the notebooks' own imports and helpers (rnn_forward in assignment 6) use it
-    package = Path(__file__).resolve().parents[1]
-    command += ["--ro-bind", str(package), str(package)]
-    return command + [python, "-I", "-S", "-B", "driver.py", f"{site}{os.pathsep}{package.parent}"]
+    # rnncore itself is not there: only the view of it in /in/lib that the assignment hands out (handouts.py)
+    return command + [python, "-I", "-S", "-B", "/in/driver.py", f"{site}{os.pathsep}/in/lib"]
+
+
+def _work_directories(tmp: Path) -> tuple[Path, Path]:
+    """``tmp/in`` (the grader's, read-only inside) and ``tmp/out`` (the sandbox's), reachable by ``nobody``."""
+    inbox, outbox = tmp / "in", tmp / "out"
+    inbox.mkdir()
+    (inbox / "lib").mkdir()
+    outbox.mkdir()
+    os.chmod(tmp, 0o711)
+    os.chmod(inbox, 0o755)
+    os.chmod(outbox, 0o777)
+    return inbox, outbox
+
+
+def _read_own_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file the sandbox wrote, never following a link or blocking on a pipe."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{path.name} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ValueError(f"{path.name} is larger than {limit} bytes")
+    return data
+
+
+def _read_reply(outbox: Path, stem: str, limit: int) -> tuple[object, dict[str, np.ndarray]]:
+    """``stem.json`` and the float64 arrays of ``stem.npz`` from the sandbox (no pickles)."""
+    reply = json.loads(_read_own_file(outbox / f"{stem}.json", limit))
+    with np.load(io.BytesIO(_read_own_file(outbox / f"{stem}.npz", limit)), allow_pickle=False) as npz:
+        return reply, {k: np.asarray(npz[k], dtype=np.float64) for k in npz.files}
 
 
 def _as_nobody() -> list[str]:
@@ -163,12 +210,11 @@ def detect_isolation() -> Isolation:
     for python in _candidate_pythons():
         probe = "import sys, os; sys.path[:0] = sys.argv[-1].split(os.pathsep); import numpy; print(os.getuid())"
         with tempfile.TemporaryDirectory() as tmp:
-            work = Path(tmp)
-            os.chmod(work, 0o777)
-            (work / "driver.py").write_text(probe)
+            inbox, outbox = _work_directories(Path(tmp))
+            (inbox / "driver.py").write_text(probe)
             try:
                 done = subprocess.run(
-                    _as_nobody() + _bwrap_command(work, python), capture_output=True, text=True, timeout=60
+                    _as_nobody() + _bwrap_command(inbox, outbox, python), capture_output=True, text=True, timeout=60
                 )
             except subprocess.TimeoutExpired:
                 reasons.append(f"{python}: timed out")
@@ -208,15 +254,13 @@ def _exit_reason(code: int) -> tuple[str, int | None]:
     return f"exit code {code}", None
 
 
-def _read_response(work: Path, n_calls: int) -> tuple[dict, dict[str, np.ndarray], str]:
+def _read_response(outbox: Path, n_calls: int, limit: int) -> tuple[dict, dict[str, np.ndarray], str]:
     """The driver's report and arrays; any departure from the format makes the run malformed."""
     try:
-        report = json.loads((work / "response.json").read_text())
+        report, arrays = _read_reply(outbox, "response", limit)
         calls = report["calls"]
         if not isinstance(calls, list) or len(calls) != n_calls or not all(isinstance(c, dict) for c in calls):
             return {}, {}, "the response lists the wrong calls"
-        with np.load(work / "response.npz", allow_pickle=False) as npz:
-            arrays = {k: np.asarray(npz[k], dtype=np.float64) for k in npz.files}
     except (OSError, ValueError, KeyError, TypeError) as err:
         return {}, {}, f"unreadable response: {type(err).__name__}: {err}"
     return report, arrays, ""
@@ -234,13 +278,12 @@ def run(
         raise IsolationUnavailable(f"refusing to run student code without isolation: {isolation.reason}")
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rnn-sandbox-") as tmp:
-        work = Path(tmp)
-        os.chmod(work, 0o777)  # nobody writes its response here
-        shutil.copy(DRIVER, work / "driver.py")
-        (work / "answer.py").write_text(answer)
-        (work / "plan.json").write_text(json.dumps({"calls": calls}))
-        np.savez(work / "request.npz", **{k: np.asarray(v) for k, v in arrays.items()})
-        command = _as_nobody() + _bwrap_command(work, isolation.python)
+        inbox, outbox = _work_directories(Path(tmp))
+        shutil.copy(DRIVER, inbox / "driver.py")
+        (inbox / "answer.py").write_text(answer)
+        (inbox / "plan.json").write_text(json.dumps({"calls": calls}))
+        np.savez(inbox / "request.npz", **{k: np.asarray(v) for k, v in arrays.items()})
+        command = _as_nobody() + _bwrap_command(inbox, outbox, isolation.python)
         process = _start(command, limits, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             _, stderr = process.communicate(timeout=limits.wall_seconds)
@@ -265,7 +308,7 @@ def run(
                 isolation=isolation.level,
                 seconds=seconds,
             )
-        report, saved, problem = _read_response(work, len(calls))
+        report, saved, problem = _read_response(outbox, len(calls), limits.file_bytes)
     if problem:
         return Outcome("malformed", detail=problem, isolation=isolation.level, seconds=seconds)
     return Outcome(
@@ -293,22 +336,24 @@ class SandboxDied(RuntimeError):
 class Session:
     """One sandboxed process that runs a student's code and answers calls until closed.
 
-    ``request`` writes ``req-N.json``/``req-N.npz`` into the shared work
-    directory, wakes the driver, and waits at most ``limits.wall_seconds`` for
-    ``resp-N``. Results stay in the sandbox under handles; only the JSON reply
-    and float64 arrays come back.
+    ``request`` writes ``req-N.json``/``req-N.npz`` into the read-only inbox,
+    wakes the driver, and waits at most ``limits.wall_seconds`` for ``resp-N``
+    in the outbox. Results stay in the sandbox under handles; only the JSON
+    reply and float64 arrays come back. ``handouts`` (``{module: names}``, see
+    :mod:`rnncore.grading.handouts`) is all of rnncore the student's code can import.
     """
 
-    def __init__(self, limits: Limits = Limits()):  # noqa: B008 - frozen dataclass
+    def __init__(self, limits: Limits = Limits(), handouts: Mapping | None = None):  # noqa: B008 - frozen
         isolation = detect_isolation()
         if isolation.level == "none":
             raise IsolationUnavailable(f"refusing to run student code without isolation: {isolation.reason}")
         self.limits, self.isolation, self.count = limits, isolation, 0
         self._tmp = tempfile.TemporaryDirectory(prefix="rnn-session-")
-        self.work = Path(self._tmp.name)
-        os.chmod(self.work, 0o777)
-        shutil.copy(DRIVER, self.work / "driver.py")
-        command = _as_nobody() + _bwrap_command(self.work, isolation.python) + ["serve"]
+        self.inbox, self.outbox = _work_directories(Path(self._tmp.name))
+        self.provided: dict[str, str] = {}
+        shutil.copy(DRIVER, self.inbox / "driver.py")
+        handouts_module.write_view(handouts_module.view(dict(handouts or {})), self.inbox / "lib")
+        command = _as_nobody() + _bwrap_command(self.inbox, self.outbox, isolation.python) + ["serve"]
         self.process = _start(
             command, limits, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
@@ -319,8 +364,8 @@ class Session:
         if self.dead:
             raise self.dead
         n = self.count = self.count + 1
-        (self.work / f"req-{n}.json").write_text(json.dumps(payload))
-        np.savez(self.work / f"req-{n}.npz", **dict(arrays or {}))
+        (self.inbox / f"req-{n}.json").write_text(json.dumps(payload))
+        np.savez(self.inbox / f"req-{n}.npz", **dict(arrays or {}))
         try:
             self.process.stdin.write(f"{n}\n")
             self.process.stdin.flush()
@@ -332,14 +377,28 @@ class Session:
         if answered != "answered":
             raise self._died("timed out", f"no answer within {self.limits.wall_seconds:g} s")
         try:
-            reply = json.loads((self.work / f"resp-{n}.json").read_text())
-            with np.load(self.work / f"resp-{n}.npz", allow_pickle=False) as npz:
-                values = {k: np.asarray(npz[k], dtype=np.float64) for k in npz.files}
+            reply, values = _read_reply(self.outbox, f"resp-{n}", self.limits.file_bytes)
         except (OSError, ValueError, TypeError) as err:
             raise self._died("malformed", f"unreadable answer: {type(err).__name__}") from None
         if not isinstance(reply, dict):
             raise self._died("malformed", "the answer is not a JSON object")
         return reply, values
+
+    def provide(self, function) -> str:
+        """Make rnncore's ``function`` importable in the sandbox from now on; its ``"module:qualname"`` there.
+
+        It comes as a view of its own (:func:`handouts.view`) under a new
+        ``reference_<k>`` package, so nothing else of rnncore comes with it.
+        """
+        key = f"{function.__module__}:{function.__qualname__}"
+        if key in self.provided:
+            return self.provided[key]
+        prefix = f"reference_{len(self.provided) + 1}."
+        top = function.__qualname__.split(".")[0]
+        files = handouts_module.view({function.__module__: {top}}, prefix=prefix)
+        handouts_module.write_view(files, self.inbox / "lib")
+        self.provided[key] = prefix + key
+        return self.provided[key]
 
     def _wait_for(self, n: int) -> str:
         """ "answered", "ended" (the process is gone) or "timeout"."""

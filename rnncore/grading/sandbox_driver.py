@@ -1,8 +1,9 @@
 """Runs inside the sandbox: execute a student's answer code, make the planned calls, save float arrays.
 
-This file is copied into the sandbox's work directory and run by a plain
-Python there; it imports nothing from the course but numpy. Its input is
-``plan.json`` and ``request.npz`` (the grader's arrays); its output is
+This file is copied into the sandbox's read-only inbox and run by a plain
+Python there; it imports nothing from the course but numpy. Its input, beside
+it in the inbox, is ``plan.json`` and ``request.npz`` (the grader's arrays);
+its output, in the working directory, is
 ``response.json`` (what happened to each call) and ``response.npz`` (the
 returned values, as float64 arrays). It never unpickles anything, and the
 trusted grader reads the response with ``allow_pickle=False``.
@@ -21,6 +22,7 @@ import os
 import sys
 import traceback
 
+INBOX = os.path.dirname(os.path.abspath(__file__))  # the grader's files, read-only; answers go to the cwd
 OUTPUT_KEPT = 10_000  # characters of the student's printing kept for the log
 
 
@@ -62,9 +64,9 @@ def main():
         return serve()
     import numpy as np
 
-    with open("plan.json") as f:
+    with open(os.path.join(INBOX, "plan.json")) as f:
         plan = json.load(f)
-    with np.load("request.npz", allow_pickle=False) as npz:
+    with np.load(os.path.join(INBOX, "request.npz"), allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
     # C-level writes to stdout and stderr go nowhere; Python-level printing is capped.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -76,7 +78,7 @@ def main():
     report = {"answer": "ok", "calls": [], "printed": ""}
     namespace = {"__name__": "__answer__"}
     try:
-        with open("answer.py") as f:
+        with open(os.path.join(INBOX, "answer.py")) as f:
             exec(compile(f.read(), "answer", "exec"), namespace)
     except BaseException as err:  # noqa: BLE001 - the student's code may raise anything, SystemExit included
         report["answer"] = describe(err)
@@ -158,6 +160,7 @@ def serve():
                 value = value[step]
             return value
         module, name = v["i"].split(":")
+        importlib.invalidate_caches()  # the grader has just written this reference into the inbox
         value = importlib.import_module(module)
         for part in name.split("."):
             value = getattr(value, part)
@@ -183,9 +186,9 @@ def serve():
 
     for line in sys.stdin:
         n = line.strip()
-        with open(f"req-{n}.json") as f:
+        with open(os.path.join(INBOX, f"req-{n}.json")) as f:
             request = json.load(f)
-        with np.load(f"req-{n}.npz", allow_pickle=False) as npz:
+        with np.load(os.path.join(INBOX, f"req-{n}.npz"), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         reply, out = {"status": "ok"}, {}
         try:
