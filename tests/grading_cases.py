@@ -77,9 +77,9 @@ RECURRENCE_ALTERNATIVE_2 = {
 
 RECURRENCE_ALTERNATIVE = {
     "rnn_step_forward": """def rnn_step_forward(x, h_prev, U, W, b):
-    # float32 and einsum: different from the reference, still correct
+    # einsum: different from the reference, still correct
     a = np.einsum("hd,nd->nh", U, x) + np.einsum("hk,nk->nh", W, h_prev) + b
-    h = np.tanh(a.astype(np.float32)).astype(np.float64)
+    h = np.tanh(a)
     return h, None""",
     "rnn_forward": """def rnn_forward(x, U, W, b, h0):
     T = x.shape[0]
@@ -123,14 +123,14 @@ BPTT_WRONG = {
 
 BPTT_ALTERNATIVE_2 = {
     "sequence_loss_backward": """def sequence_loss_backward(h, V, c, y):
-    # float32 softmax, loops over time
+    # softmax by hand, loops over time
     total, dh, dV, dc = 0.0, np.zeros_like(h), np.zeros_like(V), np.zeros_like(c)
     for t in range(h.shape[0]):
-        o = (h[t] @ V.T + c).astype(np.float32)
+        o = h[t] @ V.T + c
         p = np.exp(o - o.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
         rows = np.arange(len(y[t]))
-        total += -np.log(p[rows, y[t]].astype(np.float64)).sum()
-        do = p.astype(np.float64); do[rows, y[t]] -= 1
+        total += -np.log(p[rows, y[t]]).sum()
+        do = p.copy(); do[rows, y[t]] -= 1
         dh[t], dV, dc = do @ V, dV + do.T @ h[t], dc + do.sum(0)
     return total, dh, dV, dc""",
     "rnn_step_backward": """def rnn_step_backward(dh, cache):
@@ -143,10 +143,10 @@ BPTT_ALTERNATIVE_2 = {
 
 BPTT_ALTERNATIVE = {
     "rnn_step_backward": """def rnn_step_backward(dh, cache):
-    x, h_prev, h, U, W = cache  # unpacked by position, float32 arithmetic
-    da = (dh * (1 - h * h)).astype(np.float32)
+    x, h_prev, h, U, W = cache  # unpacked by position, einsum for the weights
+    da = dh * (1 - h * h)
     dU, dW = np.einsum("nh,nd->hd", da, x), np.einsum("nh,nk->hk", da, h_prev)
-    return (da @ U).astype(float), (da @ W).astype(float), dU, dW, np.einsum("nh->h", da)""",
+    return da @ U, da @ W, dU, dW, np.einsum("nh->h", da)""",
     "rnn_backward": """def rnn_backward(dh, caches):
     T = len(caches)
     x = np.stack([c.x for c in caches]); hs = np.stack([c.h for c in caches]); hp = np.stack([c.h_prev for c in caches])
@@ -295,8 +295,8 @@ LONG_TERM_ALTERNATIVES = [
     },
     {
         "jacobian_norms": """def jacobian_norms(J):
-    # the square root of the largest eigenvalue of JᵀJ, in float32
-    return np.sqrt(np.linalg.eigvalsh(np.einsum("tij,tik->tjk", J, J).astype(np.float32)).max(axis=1).astype(float))""",
+    # the square root of the largest eigenvalue of JᵀJ
+    return np.sqrt(np.linalg.eigvalsh(np.einsum("tij,tik->tjk", J, J)).max(axis=1))""",
         "leaky_forward": """def leaky_forward(x, U, W, b, alpha, h0):
     T, N, _ = x.shape
     hs = np.zeros((T + 1, N, W.shape[0])); hs[0] = h0
@@ -384,14 +384,13 @@ GRU_ALTERNATIVES = [
     },
     {
         "gru_forward": """def gru_forward(x, U, W, b, h0):
-    # float32 arithmetic throughout, results returned as float64
-    h, hs, caches = h0.astype(np.float32), [], []
+    # states written into an array made up front
+    hs, caches, h = np.empty(x.shape[:2] + h0.shape[1:], dtype=h0.dtype), [], h0
     for t in range(x.shape[0]):
-        U32, W32, b32 = U.astype(np.float32), W.astype(np.float32), b.astype(np.float32)
-        h, cache = gru_step_forward(x[t].astype(np.float32), h, U32, W32, b32)
-        hs.append(h)
+        h, cache = gru_step_forward(x[t], h, U, W, b)
+        hs[t] = h
         caches.append(cache)
-    return np.stack(hs).astype(np.float64), caches""",
+    return hs, caches""",
         "gru_backward": """def gru_backward(dh, caches):
     grads = []
     carry = np.zeros_like(dh[0])
@@ -460,7 +459,7 @@ ARCHITECTURES_ALTERNATIVES = [
     cache_f, cache_b = cache
     H = dh.shape[-1] // 2
     g_f = rnn_backward(np.ascontiguousarray(dh[:, :, :H]), cache_f)
-    g_b = rnn_backward(np.flip(dh[:, :, H:], axis=0).astype(np.float32), cache_b)
+    g_b = rnn_backward(np.flip(dh[:, :, H:], axis=0), cache_b)
     dx = g_f.dx + np.flip(g_b.dx, axis=0)
     return dx, g_f.dU, g_f.dW, g_f.db, g_b.dU, g_b.dW, g_b.db""",
         "decoder_loss": """def decoder_loss(h0, y, E, U, W, b, V, c, bos):
@@ -527,7 +526,6 @@ ATTENTION_ALTERNATIVES = [
     {
         "additive_attention_backward": """def additive_attention_backward(dcontext, cache):
     # a log-sum-exp softmax and its Jacobian written out per sequence, einsum throughout
-    # (not float32: in attention's backward its rounding can exceed the grader's 1e-6 tolerance)
     query, keys, values, mask, W_q, W_k, v_a = cache
     S, N, _ = keys.shape
     u = np.tanh(np.einsum("aq,nq->na", W_q, query)[None] + np.einsum("ak,snk->sna", W_k, keys))
@@ -637,3 +635,342 @@ CASES.update(
         },
     }
 )
+# --------------------------------------------------------------------------- mutants and rewrites of the solution
+#
+# Most mutants are one plausible slip in the instructor's solution of one function: (function, old, new),
+# where ``old`` occurs exactly once in that function's solution. Each must lose exactly that function's points.
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def instructor_code(assignment: str, function: str) -> str:
+    """The instructor's solution of ``function`` (its answer cell, markers removed)."""
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == function:
+            return solution_code(cell.source)
+    raise KeyError(f"{assignment} has no answer cell {function}")
+
+
+def rewritten(assignment: str, function: str, *edits: tuple[str, str]) -> str:
+    """The instructor's ``function`` with each ``(old, new)`` edit made; ``old`` must occur exactly once."""
+    code = instructor_code(assignment, function)
+    for old, new in edits:
+        assert code.count(old) == 1, f"{assignment}.{function}: {old!r} occurs {code.count(old)} times"
+        code = code.replace(old, new)
+    return code
+
+
+MUTANTS = {
+    "recurrence": [
+        ("rnn_step_forward", "x @ U.T + h_prev @ W.T + b)", "x @ U.T + h_prev @ W.T)"),  # bias left out
+        ("rnn_step_forward", "np.tanh(x @ U.T + h_prev @ W.T + b)", "np.maximum(0, x @ U.T + h_prev @ W.T + b)"),
+        # float32 arithmetic passed off as float64
+        (
+            "rnn_step_forward",
+            "h = np.tanh(x @ U.T + h_prev @ W.T + b)",
+            "h = np.tanh((x @ U.T + h_prev @ W.T + b).astype(np.float32)).astype(np.float64)",
+        ),
+        ("rnn_forward", "rnn_step_forward(x[t], state", "rnn_step_forward(x[0], state"),  # the first input every step
+        # off by one: stores h(t-1) instead of h(t)
+        (
+            "rnn_forward",
+            "state, cache = rnn_step_forward(x[t], state, U, W, b)\n        h.append(state)",
+            "h.append(state)\n        state, cache = rnn_step_forward(x[t], state, U, W, b)",
+        ),
+        ("rnn_forward", "return np.stack(h), caches", "return np.stack(h).astype(np.float32), caches"),
+        ("sequence_loss", "o = h @ V.T + c", "o = h @ V.T"),  # output bias left out
+        ("sequence_loss", "np.exp(o).sum(axis=-1, keepdims=True)", "np.exp(o).sum(axis=0, keepdims=True)"),
+        ("sequence_loss", "return float(", "return np.float32("),
+    ],
+    "bptt": [
+        ("rnn_step_backward", "(1 - cache.h**2)", "(1 - cache.h)"),  # tanh' written as 1 − h
+        ("rnn_step_backward", "da @ cache.W,", "da @ cache.W.T,"),  # transposed weight
+        ("rnn_step_backward", "da.sum(axis=0)", "da.mean(axis=0)"),  # db averaged over the batch
+        ("rnn_step_backward", "return da @ cache.U,", "return dh @ cache.U,"),  # dx skips tanh'
+        ("rnn_step_backward", "da = dh * (1 - cache.h**2)", "da = (dh * (1 - cache.h**2)).astype(np.float32)"),
+        ("rnn_backward", "dU, dW, db = dU + g[2], dW + g[3], db + g[4]", "dU, dW, db = g[2], g[3], g[4]"),
+        ("rnn_backward", "caches[t])", "caches[t - 1])"),  # off by one in the backward loop
+        ("rnn_backward", "return np.stack(dx), carry", "return np.stack(dx).astype(np.float32), carry"),
+        ("sequence_loss_backward", "do.reshape(-1, K).sum(axis=0)", "do.reshape(-1, K).mean(axis=0)"),
+        ("sequence_loss_backward", "return loss, do @ V,", "return loss, (do @ V).astype(np.float32),"),
+    ],
+    "long_term": [
+        ("jacobians", "[:, None] * W)", "[:, None] * W.T)"),  # transposed weight
+        ("jacobians", "(1 - h[t] ** 2)", "(1 - h[t - 1] ** 2)"),  # tanh' at the wrong step
+        ("jacobian_norms", "ord=2", "ord=1"),
+        ("clip_by_global_norm", "min(1.0, max_norm / norm)", "max_norm / norm"),  # scales up small gradients
+        (
+            "clip_by_global_norm",
+            "float(np.sqrt(sum(np.sum(g**2) for g in grads.values())))",
+            "float(sum(np.sum(g**2) for g in grads.values()))",
+        ),  # the squared norm
+        ("leaky_forward", "alpha * hs[-1] + (1 - alpha) * h_hat[-1]", "(1 - alpha) * hs[-1] + alpha * h_hat[-1]"),
+        ("leaky_backward", "(hs[t] - h_hat[t])", "(h_hat[t] - hs[t])"),  # dalpha with the wrong sign
+        ("leaky_backward", "carry = alpha * total + da @ W", "carry = da @ W"),  # the leak path dropped
+        ("leaky_backward", "dW += da.T @ hs[t]", "dW += da.T @ hs[t + 1]"),  # h(t) for h(t-1)
+        (
+            "leaky_backward",
+            "da = total * (1 - alpha) * (1 - h_hat[t] ** 2)",
+            "da = (total * (1 - alpha) * (1 - h_hat[t] ** 2)).astype(np.float32)",
+        ),
+    ],
+    "lstm": [
+        (
+            "lstm_step_forward",
+            "sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])",
+            "sigmoid(a[:, H : 2 * H]), sigmoid(a[:, :H])",
+        ),  # input and forget gates swapped
+        ("lstm_step_forward", "h = o * np.tanh(c)", "h = o * c"),
+        ("lstm_step_forward", "np.tanh(a[:, 2 * H : 3 * H])", "sigmoid(a[:, 2 * H : 3 * H])"),
+        ("lstm_step_backward", "dc * f, da.T @ x", "0 * dc, da.T @ x"),  # the forget-gate path to c(t-1) dropped
+        ("lstm_step_backward", "dc = dc + dh * o * (1 - tc**2)", "dc = dc + dh * o"),
+        ("lstm_step_backward", "axis=1\n    )", "axis=1\n    ).astype(np.float32)"),
+        ("lstm_forward", "lstm_step_forward(x[t], h, c, U, W, b)", "lstm_step_forward(x[t], h, c0, U, W, b)"),
+        ("lstm_backward", "dc_next, caches[t])", "np.zeros_like(dc_next), caches[t])"),  # the cell gradient not carried
+        ("lstm_backward", "dU, dW, db = dU + g[3], dW + g[4], db + g[5]", "dU, dW, db = dU + g[3], g[4], db + g[5]"),
+        ("lstm_backward", "return np.stack(dx), dh_next", "return np.stack(dx).astype(np.float32), dh_next"),
+    ],
+    "gru": [
+        ("gru_step_forward", "h = (1 - z) * h_prev + z * n", "h = z * h_prev + (1 - z) * n"),  # z reversed
+        ("gru_step_forward", "(r * h_prev) @ W[2 * H :].T", "r * (h_prev @ W[2 * H :].T)"),  # PyTorch's form
+        ("gru_step_backward", "dh * (n - h_prev) * z", "dh * (h_prev - n) * z"),
+        ("gru_step_backward", "dh * (1 - z) + d_rh * r + da_rz", "dh * (1 - z) + da_rz"),
+        ("gru_step_backward", "da_n = dh * z * (1 - n**2)", "da_n = (dh * z * (1 - n**2)).astype(np.float32)"),
+        ("gru_forward", "gru_step_forward(x[t], h, U, W, b)", "gru_step_forward(x[t], h0, U, W, b)"),
+        ("gru_backward", "dU, dW, db = dU + g[2], dW + g[3], db + g[4]", "dU, dW, db = g[2], g[3], g[4]"),
+        ("gru_backward", "caches[t])", "caches[t - 1])"),
+    ],
+    "architectures": [
+        ("bidirectional_forward", "h_b[::-1]], axis=-1)", "h_b], axis=-1)"),  # backward states left reversed
+        ("bidirectional_forward", "rnn_forward(x[::-1], U_b, W_b, b_b)", "rnn_forward(x[::-1], U_f, W_f, b_f)"),
+        ("bidirectional_backward", "g_b.dx[::-1]", "g_b.dx"),
+        ("bidirectional_backward", "rnn_backward(dh[::-1, :, H:], cache_b)", "rnn_backward(dh[:, :, H:], cache_b)"),
+        ("decoder_loss", "h @ V.T + c, y)", "h @ V.T, y)"),
+        ("decoder_loss", "rnn_forward(E[y_in], U, W, b, h0)", "rnn_forward(E[y_in], U, W, b)"),  # h0 ignored
+        ("decoder_backward", "do.sum(axis=(0, 1))", "do[-1].sum(axis=0)"),
+        ("decoder_backward", "rnn_backward(do @ V, cache)", "rnn_backward((do @ V).astype(np.float32), cache)"),
+        ("decoder_backward", "dV = do.reshape(-1, K).T @ h.reshape(-1, H)", "dV = do[-1].T @ h[-1]"),
+    ],
+    "attention": [
+        # the context ignores the weights
+        ("additive_attention_forward", 'context = np.einsum("sn,snh->nh", w, values)', "context = values.mean(axis=0)"),
+        ("additive_attention_forward", "u = np.tanh(query @ W_q.T + keys @ W_k.T)", "u = query @ W_q.T + keys @ W_k.T"),
+        ("additive_attention_backward", "du = de[..., None] * v_a * (1 - u**2)", "du = de[..., None] * v_a"),
+        ("additive_attention_backward", "dq_a = du.sum(axis=0)", "dq_a = du[-1]"),  # the query's sum over s
+        (
+            "additive_attention_backward",
+            'dw = np.einsum("nh,snh->sn", dcontext, values)',
+            'dw = np.einsum("nh,snh->sn", dcontext, values).astype(np.float32)',
+        ),
+        ("additive_attention_backward", "e = np.where(mask, u @ v_a, -np.inf)", "e = u @ v_a"),  # mask ignored
+        ("attention_decoder_step", "np.concatenate([context, h], axis=1)", "np.concatenate([h, context], axis=1)"),
+        (
+            "attention_decoder_step",
+            'z = np.tanh(p["b_c"] + np.concatenate([context, h], axis=1) @ p["W_c"].T)',
+            'z = p["b_c"] + np.concatenate([context, h], axis=1) @ p["W_c"].T',
+        ),
+        ("attention_decoder_step", 'h_prev @ p["W"].T', 'h_prev @ p["W"]'),
+    ],
+}
+
+# Correct implementations written differently, as rewrites of the instructor's: {function: [(old, new), ...]}.
+WARNS = "np.exp(np.array([1000.0]))  # an overflow warning from correct code, which must not cost points\n    "
+REWRITES = {
+    "recurrence": [
+        {
+            "rnn_step_forward": [("np.tanh(x @ U.T + h_prev @ W.T + b)", "np.tanh(b + h_prev @ W.T + np.dot(x, U.T))")],
+            "rnn_forward": [("return np.stack(h), caches", "return np.array(h), caches")],
+            "sequence_loss": [
+                ("np.log(np.exp(o).sum(axis=-1, keepdims=True))", "np.logaddexp.reduce(o, axis=-1, keepdims=True)")
+            ],
+        },
+        {
+            # tanh through exp: overflows (with a warning) to the right limit
+            "rnn_step_forward": [
+                (
+                    "h = np.tanh(x @ U.T + h_prev @ W.T + b)",
+                    "a = x @ U.T + h_prev @ W.T + b\n    h = 2 / (1 + np.exp(-2 * a)) - 1",
+                )
+            ],
+            "rnn_forward": [
+                ("for t in range(x.shape[0]):", "for t, x_t in enumerate(x):"),
+                ("rnn_step_forward(x[t], state", "rnn_step_forward(x_t, state"),
+            ],
+        },
+    ],
+    "bptt": [
+        {
+            "rnn_step_backward": [
+                (
+                    "return da @ cache.U, da @ cache.W, da.T @ cache.x, da.T @ cache.h_prev, da.sum(axis=0)",
+                    "return (np.dot(da, cache.U), np.dot(da, cache.W), np.dot(cache.x.T, da).T,\n"
+                    "            np.dot(cache.h_prev.T, da).T, np.ones(len(da)) @ da)",
+                )
+            ],
+            "rnn_backward": [("for t in reversed(range(T)):", "for t in range(T - 1, -1, -1):")],
+            "sequence_loss_backward": [
+                (
+                    "p = np.exp(o)\n    p /= p.sum(axis=-1, keepdims=True)",
+                    "p = np.exp(o - np.logaddexp.reduce(o, axis=-1, keepdims=True))",
+                )
+            ],
+        },
+        {
+            "rnn_step_backward": [("da = dh", WARNS + "da = dh")],
+            "rnn_backward": [
+                ("dU, dW, db = dU + g[2], dW + g[3], db + g[4]", "dU, dW, db = g[2] + dU, g[3] + dW, g[4] + db")
+            ],
+            "sequence_loss_backward": [
+                (
+                    "-np.log(np.take_along_axis(p, y[..., None], axis=-1)).sum()",
+                    "-np.log(p[tuple(np.indices(y.shape)) + (y,)]).sum()",
+                )
+            ],
+        },
+    ],
+    "long_term": [
+        {
+            "jacobians": [("J[t] @ ((1 - h[t] ** 2)[:, None] * W)", "(J[t] * (1 - h[t] ** 2)) @ W")],
+            "jacobian_norms": [("np.linalg.norm(J, ord=2, axis=(1, 2))", "np.linalg.svd(J, compute_uv=False)[:, 0]")],
+            "clip_by_global_norm": [
+                ("min(1.0, max_norm / norm) if norm > 0 else 1.0", "max_norm / max(norm, max_norm)")
+            ],
+            "leaky_forward": [("alpha * hs[-1] + (1 - alpha) * h_hat[-1]", "h_hat[-1] + alpha * (hs[-1] - h_hat[-1])")],
+            "leaky_backward": [
+                ("(total * (hs[t] - h_hat[t])).sum(axis=0)", 'np.einsum("nh,nh->h", total, hs[t] - h_hat[t])')
+            ],
+        },
+        {
+            "jacobians": [("J[T] = np.eye(W.shape[0])", "J[T] = np.identity(len(W))")],
+            "clip_by_global_norm": [("{name: g * scale for", "{name: scale * np.asarray(g) for")],
+            "leaky_backward": [
+                ("dx = np.zeros_like(x)", WARNS + "dx = np.zeros_like(x)"),
+                ("db += da.sum(axis=0)", "db += np.ones(da.shape[0]) @ da"),
+            ],
+        },
+    ],
+    "lstm": [
+        {
+            "lstm_step_forward": [("c = f * c_prev + i * g", "c = i * g + c_prev * f")],
+            "lstm_step_backward": [
+                (
+                    "return da @ U, da @ W, dc * f, da.T @ x, da.T @ h_prev, da.sum(axis=0)",
+                    'return (np.einsum("ng,gd->nd", da, U), np.einsum("ng,gk->nk", da, W), f * dc,\n'
+                    '            np.einsum("ng,nd->gd", da, x), np.einsum("ng,nk->gk", da, h_prev),\n'
+                    '            np.einsum("ng->g", da))',
+                )
+            ],
+            "lstm_forward": [("return np.stack(hs), caches", "return np.asarray(hs), caches")],
+        },
+        {
+            # the logistic function through exp: overflows (with a warning) to the right limit
+            "lstm_step_forward": [
+                (
+                    "sigmoid(a[:, :H]), sigmoid(a[:, H : 2 * H])",
+                    "1 / (1 + np.exp(-a[:, :H])), 1 / (1 + np.exp(-a[:, H : 2 * H]))",
+                )
+            ],
+            "lstm_backward": [
+                ("dU = dW = db = 0", "dU, dW, db = 0.0, 0.0, 0.0"),
+                ("for t in reversed(range(T)):", "for t in range(T - 1, -1, -1):"),
+            ],
+        },
+    ],
+    "gru": [
+        {
+            "gru_step_forward": [("h = (1 - z) * h_prev + z * n", "h = h_prev + z * (n - h_prev)")],
+            "gru_step_backward": [
+                (
+                    "dW = np.concatenate([da_rz.T @ h_prev, da_n.T @ (r * h_prev)])",
+                    'dW = np.vstack([np.einsum("ng,nk->gk", da_rz, h_prev), np.einsum("nh,nk->hk", da_n, r * h_prev)])',
+                )
+            ],
+            "gru_backward": [("for t in reversed(range(T)):", "for t in range(T - 1, -1, -1):")],
+        },
+        {
+            "gru_step_forward": [
+                ("r = sigmoid(a[:, :H] + h_prev @ W[:H].T)", "r = 1 / (1 + np.exp(-(a[:, :H] + h_prev @ W[:H].T)))")
+            ],
+            "gru_step_backward": [("da = np.concatenate([da_rz, da_n], axis=1)", "da = np.hstack([da_r, da_z, da_n])")],
+            "gru_forward": [("return np.stack(hs), caches", "return np.array(hs), caches")],
+        },
+    ],
+    "architectures": [
+        {
+            "bidirectional_forward": [
+                ("np.concatenate([h_f, h_b[::-1]], axis=-1)", "np.dstack([h_f, np.flip(h_b, 0)])")
+            ],
+            "bidirectional_backward": [("return g_f.dx + g_b.dx[::-1],", "return g_b.dx[::-1] + g_f.dx,")],
+            "decoder_loss": [
+                (
+                    "y_in = np.concatenate([np.full((1, y.shape[1]), bos), y[:-1]])",
+                    "y_in = np.roll(y, 1, axis=0)\n    y_in[0] = bos",
+                )
+            ],
+            "decoder_backward": [
+                (
+                    "np.add.at(dE, y_in, g.dx)  # repeated tokens accumulate",
+                    "for t, n in np.ndindex(y_in.shape):\n        dE[y_in[t, n]] += g.dx[t, n]",
+                )
+            ],
+        },
+        {
+            "bidirectional_forward": [("h_f, cache_f =", WARNS + "h_f, cache_f =")],
+            "decoder_loss": [
+                (
+                    "loss, _ = softmax_cross_entropy(h @ V.T + c, y)",
+                    "o = h @ V.T + c\n"
+                    "    picked = np.take_along_axis(o, y[..., None], -1)[..., 0]\n"
+                    "    loss = (np.logaddexp.reduce(o, axis=-1) - picked).sum()",
+                )
+            ],
+            "decoder_backward": [
+                ("dV = do.reshape(-1, K).T @ h.reshape(-1, H)", 'dV = np.einsum("tnk,tnh->kh", do, h)')
+            ],
+        },
+    ],
+    "attention": [
+        {
+            "additive_attention_forward": [
+                (
+                    "w = np.exp(e - e.max(axis=0))\n    w = w / w.sum(axis=0)",
+                    "w = np.exp(e - np.logaddexp.reduce(e, axis=0))",
+                )
+            ],
+            "additive_attention_backward": [
+                ("dvalues = w[..., None] * dcontext", 'dvalues = np.einsum("sn,nh->snh", w, dcontext)')
+            ],
+            "attention_decoder_step": [
+                (
+                    'return p["c"] + z @ p["V"].T, h, weights',
+                    'return np.einsum("nz,kz->nk", z, p["V"]) + p["c"], h, weights',
+                )
+            ],
+        },
+        {
+            # exp then log: log(0) at masked positions warns and gives -inf
+            "additive_attention_forward": [
+                ("e = np.where(mask, u @ v_a, -np.inf)", "e = np.log(np.where(mask, np.exp(u @ v_a), 0.0))")
+            ],
+            "additive_attention_backward": [
+                (
+                    'dW_k = np.einsum("sna,snk->ak", du, keys)',
+                    "dW_k = du.reshape(-1, du.shape[-1]).T @ keys.reshape(-1, keys.shape[-1])",
+                )
+            ],
+        },
+    ],
+}
+
+
+def mutants(assignment: str) -> list[tuple[str, str]]:
+    """Every wrong implementation of the assignment, ``(function, source)``: the hand-written ones, then the slips."""
+    written = list(CASES[assignment]["wrong"].items())
+    return written + [(fn, rewritten(assignment, fn, (old, new))) for fn, old, new in MUTANTS[assignment]]
+
+
+def alternatives(assignment: str) -> list[dict[str, str]]:
+    """Every correct alternative to the instructor's solution: the hand-written ones, then the rewrites."""
+    rewrites = [{fn: rewritten(assignment, fn, *edits) for fn, edits in r.items()} for r in REWRITES[assignment]]
+    return list(CASES[assignment]["alternatives"]) + rewrites

@@ -15,13 +15,13 @@ SEEDS = [0, 1, 2]
 
 
 def rnn_step_forward_loops(x, h_prev, U, W, b):
-    """Unit by unit, in float32: a correct implementation that shares no code with rnncore."""
+    """Unit by unit, in the inputs' dtype: a correct implementation that shares no code with rnncore."""
     N, H = h_prev.shape
-    h = np.zeros((N, H))
+    h = np.zeros((N, H), dtype=x.dtype)
     for n in range(N):
         for i in range(H):
-            h[n, i] = np.tanh(np.float32(b[i] + U[i] @ x[n] + W[i] @ h_prev[n]))
-    return h.astype(np.float32), (x, h_prev, h, U, W)
+            h[n, i] = np.tanh(b[i] + U[i] @ x[n] + W[i] @ h_prev[n])
+    return h, (x, h_prev, h, U, W)
 
 
 def rnn_forward_einsum(x, U, W, b, h0):
@@ -65,6 +65,58 @@ def test_correct_implementations_written_differently_pass(capsys):
         grading.check_lstm_backward(lstm.lstm_forward, lstm.lstm_backward, seed=seed)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_every_check_runs_with_float64_then_float32_inputs():
+    seen = []
+
+    def recording(x, h_prev, U, W, b):
+        seen.append({a.dtype.name for a in (x, h_prev, U, W, b)})
+        return rnn.rnn_step_forward(x, h_prev, U, W, b)
+
+    grading.check_rnn_step_forward(recording, trials=1)
+    assert seen == [{"float64"}, {"float32"}]
+
+
+def float32_step_forward(x, h_prev, U, W, b):
+    """Right formula, float32 arithmetic, float64 result: precision lost, passed off as float64."""
+    h, cache = rnn.rnn_step_forward(*(np.asarray(a, np.float32) for a in (x, h_prev, U, W, b)))
+    return h.astype(np.float64), cache
+
+
+def float32_step_backward(dh, cache):
+    grads = rnn.rnn_step_backward(dh.astype(np.float32), type(cache)(*(a.astype(np.float32) for a in cache)))
+    return tuple(g.astype(np.float64) for g in grads)
+
+
+def differences_step_backward(dh, cache):
+    """Gradients of rnncore's forward by central differences: no backpropagation at all."""
+    inputs = {"x": cache.x, "h_prev": cache.h_prev, "U": cache.U, "W": cache.W}
+    b = np.arctanh(cache.h) - cache.x @ cache.U.T - cache.h_prev @ cache.W.T
+    inputs["b"] = b[0]
+    grads = {}
+    for name, value in inputs.items():
+        grad = np.zeros_like(value)
+        for index in np.ndindex(value.shape):
+            shifted = []
+            for sign in (1, -1):
+                moved = {k: v.copy() for k, v in inputs.items()}
+                moved[name][index] += sign * 1e-6
+                shifted.append((rnn.rnn_step_forward(**moved)[0] * dh).sum())
+            grad[index] = (shifted[0] - shifted[1]) / 2e-6
+        grads[name] = grad
+    return grads["x"], grads["h_prev"], grads["U"], grads["W"], grads["b"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lost_precision_fails_with_a_hint(seed):
+    hint = "an error this small is lost precision"
+    with pytest.raises(grading.GradingError, match=f"h is wrong .*{hint}"):
+        grading.check_rnn_step_forward(float32_step_forward, seed=seed)
+    with pytest.raises(grading.GradingError, match=f"rnn_step_backward: d.* is wrong .*{hint}"):
+        grading.check_rnn_step_backward(rnn.rnn_step_forward, float32_step_backward, seed=seed)
+    with pytest.raises(grading.GradingError, match=f"rnn_step_backward: d.* is wrong .*{hint}"):
+        grading.check_rnn_step_backward(rnn.rnn_step_forward, differences_step_backward, seed=seed)
 
 
 def test_a_student_reseeding_the_global_rng_changes_nothing():

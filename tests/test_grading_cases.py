@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_cases import CASES, solution_code
+from grading_cases import CASES, alternatives, mutants, solution_code
 
 ROOT = Path(__file__).resolve().parents[1]
 REPEATS = 2
@@ -46,9 +46,9 @@ def test_each_case_fails_exactly_its_own_test(assignment):
     tests = {f"test_{fn}" for fn in case["points"]}
     for _ in range(REPEATS):
         assert graded_outcomes(assignment, {}) == dict.fromkeys(tests, "")
-        for alternative in case["alternatives"]:
+        for k, alternative in enumerate(alternatives(assignment), start=1):
             failed = {k: v for k, v in graded_outcomes(assignment, alternative).items() if v}
-            assert not failed, f"a correct alternative failed: {failed}"
-        for function, wrong in case["wrong"].items():
+            assert not failed, f"correct alternative {k} failed: {failed}"
+        for k, (function, wrong) in enumerate(mutants(assignment), start=1):
             failed = {k for k, v in graded_outcomes(assignment, {function: wrong}).items() if v}
-            assert failed == {f"test_{function}"}, f"wrong {function}: failed {failed}"
+            assert failed == {f"test_{function}"}, f"mutant {k} of {function}: failed {failed}"

@@ -33,6 +33,7 @@ from rnncore.grading.engine import (
     first_of,
     fresh_rng,
     grade_backward,
+    in_both_precisions,
     random_shapes,
     rnn_params,
 )
@@ -69,6 +70,7 @@ def _bidirectional_twin(x, U_f, W_f, b_f, U_b, W_b, b_b):
     return torch.cat([rnn_forward_torch(x, U_f, W_f, b_f), torch.flip(h_b, [0])], dim=-1)
 
 
+@in_both_precisions
 def check_bidirectional_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``bidirectional_forward(x, U_f, W_f, b_f, U_b, W_b, b_b) -> (h (T, N, 2H), cache)``."""
     name = "bidirectional_forward"
@@ -85,6 +87,7 @@ def check_bidirectional_forward(student: Callable, seed: int | None = None, tria
         )
 
 
+@in_both_precisions
 def check_bidirectional_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``bidirectional_backward(dh, cache) -> (dx, dU_f, dW_f, db_f, dU_b, dW_b, db_b)`` on ``(cache_f, cache_b)``."""
     rng = fresh_rng(seed)
@@ -155,6 +158,7 @@ def _decoder_inputs(rng, s):
     return y, weights, int(rng.integers(0, K))
 
 
+@in_both_precisions
 def check_decoder_loss(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``decoder_loss(h0, y, E, U, W, b, V, c, bos) -> L``, the summed teacher-forced cross-entropy."""
     rng = fresh_rng(seed)
@@ -178,6 +182,7 @@ def check_decoder_loss(student: Callable, seed: int | None = None, trials: int =
             raise err
 
 
+@in_both_precisions
 def check_decoder_backward(student: Callable, seed: int | None = None) -> None:
     """``decoder_backward(h0, y, E, U, W, b, V, c, bos) -> (L, dh0, dE, dU, dW, db, dV, dc)``."""
     rng = fresh_rng(seed)

@@ -24,13 +24,14 @@ import numpy as np
 
 from rnncore import attention, rnn
 from rnncore.grading.engine import (
-    FORWARD_TOL,
     GradingError,
     as_array,
     call_student,
     compare,
     fresh_rng,
     grade_backward,
+    in_both_precisions,
+    precision,
     random_shapes,
 )
 from rnncore.layers import affine_forward
@@ -65,6 +66,7 @@ def additive_attention_reference(query, keys, values, mask, W_q, W_k, v_a):
     return context[0], weights[0], (query, keys, values, mask, W_q, W_k, v_a)
 
 
+@in_both_precisions
 def check_additive_attention_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``additive_attention_forward(query, keys, values, mask, W_q, W_k, v_a) -> (context, weights, cache)``."""
     name = "additive_attention_forward"
@@ -79,10 +81,15 @@ def check_additive_attention_forward(student: Callable, seed: int | None = None,
         if np.abs(got[~inputs["mask"].T]).max(initial=0.0) > 1e-12:
             raise GradingError(f"{name}: weights on masked positions must be 0; the mask is not applied")
         compare(
-            name, {"weights": weights, "context": context}, {"weights": got, "context": out[0]}, FORWARD_TOL, "rnncore"
+            name,
+            {"weights": weights, "context": context},
+            {"weights": got, "context": out[0]},
+            precision().forward,
+            "rnncore",
         )
 
 
+@in_both_precisions
 def check_additive_attention_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``additive_attention_backward(dcontext, cache) -> (dquery, dkeys, dvalues, dW_q, dW_k, dv_a)``."""
     from rnncore.torch_ref import attention_forward_torch
@@ -124,6 +131,7 @@ def attention_decoder_step_reference(y_prev, h_prev, enc, mask, params):
     return affine_forward(z, params["V"], params["c"])[0], h, weights
 
 
+@in_both_precisions
 def check_attention_decoder_step(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``attention_decoder_step(y_prev, h_prev, enc, mask, params) -> (o, h, weights)``."""
     name = "attention_decoder_step"
@@ -153,4 +161,4 @@ def check_attention_decoder_step(student: Callable, seed: int | None = None, tri
         o, h, weights = attention_decoder_step_reference(*args, mask, params)
         # h first: a wrong state explains a wrong everything else.
         expected = {"h": h, "weights": weights, "o": o}
-        compare(name, expected, dict(zip(("o", "h", "weights"), out, strict=True)), FORWARD_TOL, "rnncore")
+        compare(name, expected, dict(zip(("o", "h", "weights"), out, strict=True)), precision().forward, "rnncore")

@@ -10,6 +10,8 @@ gate where it departs. Messages never print hidden inputs or reference values.
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -20,13 +22,84 @@ import numpy as np
 
 from rnncore.gradcheck import first_departure, numerical_gradients, relative_error
 
-FORWARD_TOL = 1e-7
-BACKWARD_TOL = 1e-6
+DIFFERENCES_TOL = 1e-5  # central differences of a float64 forward are only about this accurate
+ROUNDING_SIZED = 1e-5  # a float64 result off by less than this has lost precision, not made a mistake
 GATE_NAMES = {4: ("input", "forget", "candidate", "output"), 3: ("reset", "update", "candidate")}
 
 
 class GradingError(AssertionError):
     """A check failed; the message is what the student sees."""
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How closely a student's results must match rnncore's when the inputs have ``dtype``.
+
+    ``forward`` and ``backward`` are relative errors (``‖ref − got‖ / (‖ref‖ + ‖got‖)``);
+    differences below ``floor`` everywhere never fail. With float64 inputs a
+    correct implementation, whatever its order of loops and sums, agrees with
+    rnncore to within 4e-15 (measured over every correct alternative of every
+    assignment), so a float64 tolerance of 1e-12 fails float32 arithmetic passed
+    off as float64 (relative error about 1e-8) and gradients by central
+    differences instead of backpropagation (1e-11 at the best step size, 1e-10
+    at the usual 1e-6).
+    """
+
+    dtype: type
+    forward: float
+    backward: float
+    floor: float
+
+
+FLOAT64 = Precision(np.float64, forward=1e-12, backward=1e-12, floor=1e-13)
+FLOAT32 = Precision(np.float32, forward=1e-4, backward=1e-3, floor=1e-5)
+_PRECISION: contextvars.ContextVar[Precision] = contextvars.ContextVar("grading_precision", default=FLOAT64)
+
+
+def precision() -> Precision:
+    """The precision of the check running now: the inputs' dtype and its tolerances."""
+    return _PRECISION.get()
+
+
+@contextmanager
+def inputs_in(chosen: Precision):
+    """Run checks with the student's inputs cast to ``chosen.dtype``, held to its tolerances."""
+    token = _PRECISION.set(chosen)
+    try:
+        yield
+    except GradingError as err:
+        if chosen is FLOAT64:
+            raise
+        raise GradingError(f"with {np.dtype(chosen.dtype).name} inputs, {err}") from None
+    finally:
+        _PRECISION.reset(token)
+
+
+def in_both_precisions(check: Callable) -> Callable:
+    """A check run twice: with float64 inputs at float64 tolerances, then with float32 inputs.
+
+    The second run grades code that must work in the inputs' precision (as
+    numpy code does unless told otherwise) against rnncore in float64, at
+    float32 tolerances; it does not repeat the comparisons with finite
+    differences and torch.
+    """
+
+    @functools.wraps(check)
+    def both(*args, **kwargs):
+        for chosen in (FLOAT64, FLOAT32):
+            with inputs_in(chosen):
+                check(*args, **kwargs)
+
+    return both
+
+
+def _rounding_hint(err: float) -> str:
+    if precision() is FLOAT64 and err < ROUNDING_SIZED:
+        return (
+            "; an error this small is lost precision, not a wrong formula: compute in the inputs' dtype "
+            "(float64 here, not float32), and gradients by backpropagation, not by finite differences"
+        )
+    return ""
 
 
 @contextmanager
@@ -71,18 +144,21 @@ def random_shapes(rng: np.random.Generator, max_T: int = 6) -> Shapes:
     return Shapes(T, N, D, H)
 
 
-def _copied(value):
-    """Arrays copied, also inside tuples, lists and dicts (caches), so student code cannot change ours."""
+def _copied(value, dtype=np.float64):
+    """Arrays copied, also inside tuples, lists and dicts (caches), so student code cannot change ours.
+
+    Float64 arrays become ``dtype`` (the precision the check runs in).
+    """
     if getattr(value, "remote", None) is not None:
         return value  # a value the student returned from the sandbox: it goes back by reference
     if isinstance(value, np.ndarray):
-        return value.copy()
+        return value.astype(dtype) if value.dtype == np.float64 else value.copy()
     if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return type(value)(*(_copied(v) for v in value))
+        return type(value)(*(_copied(v, dtype) for v in value))
     if isinstance(value, tuple | list):
-        return type(value)(_copied(v) for v in value)
+        return type(value)(_copied(v, dtype) for v in value)
     if isinstance(value, dict):
-        return {k: _copied(v) for k, v in value.items()}
+        return {k: _copied(v, dtype) for k, v in value.items()}
     return value
 
 
@@ -100,8 +176,12 @@ def warnings_ignored():
 
 
 def call_student(name: str, fn: Callable, *args, **kwargs):
-    """Call student code with warnings captured and copies of the inputs (so mutation cannot hide)."""
-    args, kwargs = _copied(args), _copied(kwargs)
+    """Call student code with warnings captured and copies of the inputs (so mutation cannot hide).
+
+    Float64 inputs arrive in the precision of the check (:func:`precision`).
+    """
+    dtype = precision().dtype
+    args, kwargs = _copied(args, dtype), _copied(kwargs, dtype)
     with warnings_ignored():
         try:
             return fn(*args, **kwargs)
@@ -180,21 +260,21 @@ def compare(
         ref = np.asarray(ref, dtype=np.float64)
         got = as_array(name, prefix + key, actual[key], ref.shape)
         err = relative_error(ref, got)
-        if err > tol and np.abs(ref - got).max() > 1e-9:
+        if err > tol and np.abs(ref - got).max() > precision().floor:
             where = _where(ref, got, tol, key in time_major, gated.get(key))
             raise GradingError(
                 f"{name}: {prefix}{key} is wrong "
-                f"(relative error {err:.1e} against {against}, tolerance {tol:.0e}){where}"
+                f"(relative error {err:.1e} against {against}, tolerance {tol:.0e}){where}{_rounding_hint(err)}"
             )
 
 
 def compare_states(name: str, expected: np.ndarray, actual) -> None:
     """States over time ``(T, N, H)``: raise naming the first step, going forward, where they depart."""
     actual = as_array(name, "h", actual, expected.shape)
-    err = relative_error(expected, actual)
-    if err > FORWARD_TOL:
-        t = first_departure(expected, actual, FORWARD_TOL, direction="forward")
-        raise GradingError(f"{name}: h is wrong from t={t} on (relative error {err:.1e})")
+    err, tol = relative_error(expected, actual), precision().forward
+    if err > tol and np.abs(expected - actual).max() > precision().floor:
+        t = first_departure(expected, actual, tol, direction="forward")
+        raise GradingError(f"{name}: h is wrong from t={t} on (relative error {err:.1e}){_rounding_hint(err)}")
 
 
 def torch_comparison_enabled() -> bool:
@@ -231,12 +311,20 @@ def check_backward_three_ways(
     twin: Callable | None = None,
     time_major: Sequence[str] = (),
     gated: Mapping[str, int] | None = None,
-    tol: float = BACKWARD_TOL,
+    tol: float | None = None,
 ) -> None:
-    """Student gradients against rnncore's backward, central differences and torch autograd, in that order."""
+    """Student gradients against rnncore's backward, central differences and torch autograd, in that order.
+
+    ``tol`` defaults to the backward tolerance of the check's precision; with
+    float32 inputs only rnncore's backward is compared (the float64 run has
+    compared the other two).
+    """
+    tol = precision().backward if tol is None else tol
     compare(name, reference_grads, student_grads, tol, "rnncore's backward", time_major, gated, "d")
+    if precision() is not FLOAT64:
+        return
     numeric = numerical_gradients(reference_forward, inputs, dout, wrt=list(reference_grads))
-    compare(name, numeric, student_grads, 10 * tol, "finite differences", time_major, gated, "d")
+    compare(name, numeric, student_grads, DIFFERENCES_TOL, "finite differences", time_major, gated, "d")
     autograd_grads = _torch_twin_grads(twin, inputs, dout, list(reference_grads))
     if autograd_grads is not None:
         compare(name, autograd_grads, student_grads, tol, "torch autograd", time_major, gated, "d")
@@ -299,11 +387,11 @@ def compare_scalar(name: str, what: str, expected: float, actual, mean_over: int
         got = float(np.asarray(actual, dtype=np.float64))
     except (TypeError, ValueError):
         raise GradingError(f"{name}: {what} must be a number, got {type(actual).__name__}") from None
-    if not np.isfinite(got) or abs(got - expected) > FORWARD_TOL * max(1.0, abs(expected)):
-        hint = ""
+    if not np.isfinite(got) or abs(got - expected) > precision().forward * max(1.0, abs(expected)):
+        error = abs(got - expected) / max(abs(expected), 1e-300)
+        hint = _rounding_hint(error)
         if mean_over and abs(got - expected / mean_over) < 1e-6 * abs(expected / mean_over):
             hint = " (it looks like a mean; the loss is a sum over t and n)"
-        error = abs(got - expected) / max(abs(expected), 1e-300)
         raise GradingError(f"{name}: {what} is wrong (relative error {error:.1e}){hint}")
 
 

@@ -17,13 +17,14 @@ import numpy as np
 
 from rnncore import gru
 from rnncore.grading.engine import (
-    FORWARD_TOL,
     call_student,
     check_states_on_fresh_inputs,
     compare,
     first_of,
     fresh_rng,
     grade_backward,
+    in_both_precisions,
+    precision,
     random_shapes,
     rnn_params,
 )
@@ -70,15 +71,17 @@ def gru_forward_by_steps(x, U, W, b, h0):
     return np.stack(hs), caches
 
 
+@in_both_precisions
 def check_gru_step_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``gru_step_forward(x, h_prev, U, W, b) -> (h, cache)``."""
     rng = fresh_rng(seed)
     for _ in range(trials):
         inputs = _step_inputs(rng, random_shapes(rng))
         h = first_of(call_student("gru_step_forward", student, *inputs.values()))
-        compare("gru_step_forward", {"h": gru.gru_step_forward(**inputs)[0]}, {"h": h}, FORWARD_TOL, "rnncore")
+        compare("gru_step_forward", {"h": gru.gru_step_forward(**inputs)[0]}, {"h": h}, precision().forward, "rnncore")
 
 
+@in_both_precisions
 def check_gru_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``gru_forward(x, U, W, b, h0) -> (h (T, N, H), caches)``."""
 
@@ -90,6 +93,7 @@ def check_gru_forward(student: Callable, seed: int | None = None, trials: int = 
     )
 
 
+@in_both_precisions
 def check_gru_step_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``gru_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db)`` on :func:`gru_step_cache` caches."""
     from rnncore.torch_ref import gru_step_forward_torch
@@ -110,6 +114,7 @@ def check_gru_step_backward(student_backward: Callable, seed: int | None = None)
     )
 
 
+@in_both_precisions
 def check_gru_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """``gru_backward(dh, caches) -> (dx, dh0, dU, dW, db)`` on the caches of ``student_forward``."""
     from rnncore.torch_ref import gru_forward_torch

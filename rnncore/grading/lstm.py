@@ -17,13 +17,14 @@ import numpy as np
 
 from rnncore import lstm
 from rnncore.grading.engine import (
-    FORWARD_TOL,
     GradingError,
     call_student,
     check_states_on_fresh_inputs,
     compare,
     fresh_rng,
     grade_backward,
+    in_both_precisions,
+    precision,
     random_shapes,
     rnn_params,
 )
@@ -80,6 +81,7 @@ def lstm_forward_by_steps(x, U, W, b, h0, c0):
     return np.stack(hs), caches
 
 
+@in_both_precisions
 def check_lstm_step_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``lstm_step_forward(x, h_prev, c_prev, U, W, b) -> (h, c, cache)``."""
     rng = fresh_rng(seed)
@@ -89,9 +91,10 @@ def check_lstm_step_forward(student: Callable, seed: int | None = None, trials: 
         if not isinstance(out, tuple | list) or len(out) < 2:
             raise GradingError("lstm_step_forward must return (h, c, cache)")
         h, c, _ = lstm.lstm_step_forward(**inputs)
-        compare("lstm_step_forward", {"c": c, "h": h}, {"c": out[1], "h": out[0]}, FORWARD_TOL, "rnncore")
+        compare("lstm_step_forward", {"c": c, "h": h}, {"c": out[1], "h": out[0]}, precision().forward, "rnncore")
 
 
+@in_both_precisions
 def check_lstm_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``lstm_forward(x, U, W, b, h0, c0) -> (h (T, N, H), caches)``."""
 
@@ -103,6 +106,7 @@ def check_lstm_forward(student: Callable, seed: int | None = None, trials: int =
     )
 
 
+@in_both_precisions
 def check_lstm_step_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db)`` on :func:`lstm_step_cache` caches."""
     from rnncore.torch_ref import lstm_step_forward_torch
@@ -131,6 +135,7 @@ def check_lstm_step_backward(student_backward: Callable, seed: int | None = None
     )
 
 
+@in_both_precisions
 def check_lstm_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """``lstm_backward(dh, caches) -> (dx, dh0, dc0, dU, dW, db)`` on the caches of ``student_forward``."""
     from rnncore.torch_ref import lstm_forward_torch

@@ -12,13 +12,14 @@ import numpy as np
 
 from rnncore import rnn
 from rnncore.grading.engine import (
-    FORWARD_TOL,
     call_student,
     check_states_on_fresh_inputs,
     compare,
     compare_scalar,
     first_of,
     fresh_rng,
+    in_both_precisions,
+    precision,
     random_shapes,
     rnn_params,
 )
@@ -26,6 +27,7 @@ from rnncore.layers import affine_forward
 from rnncore.losses import softmax_cross_entropy
 
 
+@in_both_precisions
 def check_rnn_step_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``rnn_step_forward(x, h_prev, U, W, b) -> h`` (or ``(h, cache)``), on random shapes."""
     rng = fresh_rng(seed)
@@ -35,9 +37,10 @@ def check_rnn_step_forward(student: Callable, seed: int | None = None, trials: i
         x, h_prev = rng.standard_normal((s.N, s.D)), rng.standard_normal((s.N, s.H))
         h = first_of(call_student("rnn_step_forward", student, x, h_prev, p["U"], p["W"], p["b"]))
         ref, _ = rnn.rnn_step_forward(x, h_prev, **p)
-        compare("rnn_step_forward", {"h": ref}, {"h": h}, FORWARD_TOL, "rnncore")
+        compare("rnn_step_forward", {"h": ref}, {"h": h}, precision().forward, "rnncore")
 
 
+@in_both_precisions
 def check_rnn_forward(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``rnn_forward(x, U, W, b, h0) -> h (T, N, H)`` (or ``(h, cache)``)."""
 
@@ -51,6 +54,7 @@ def check_rnn_forward(student: Callable, seed: int | None = None, trials: int = 
     check_states_on_fresh_inputs("rnn_forward", student, make_inputs, reference, seed, trials)
 
 
+@in_both_precisions
 def check_sequence_loss(student: Callable, seed: int | None = None, trials: int = 3) -> None:
     """``sequence_loss(h, V, c, y) -> L``: ``o = c + V h``, ``L = −Σ_t Σ_n log softmax(o)[y]``."""
     rng = fresh_rng(seed)
