@@ -15,3 +15,28 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The isolated grader's tally per assignment and suite, when ``test_isolated_grading`` ran."""
+    import sys
+
+    module = sys.modules.get("test_isolated_grading")
+    tally = getattr(module, "TALLY", None)
+    if not tally:
+        return
+    write = terminalreporter.write_line
+    write("")
+    write("Isolated grading corpus: cases per suite, scored as intended (twice, the second time shuffled)")
+    write(f"{'assignment':<15}{'mutants':>12}{'hostile':>12}{'faults':>12}")
+    totals = {}
+    for assignment, suites in sorted(tally.items()):
+        cells = []
+        for suite in ("mutants", "hostile", "faults"):
+            cases, right = suites.get(suite, (0, 0))
+            totals[suite] = tuple(a + b for a, b in zip(totals.get(suite, (0, 0)), (cases, right), strict=True))
+            cells.append(f"{right}/{cases}")
+        write(f"{assignment:<15}" + "".join(f"{c:>12}" for c in cells))
+    write(
+        f"{'all':<15}" + "".join(f"{f'{r}/{c}':>12}" for c, r in (totals[s] for s in ("mutants", "hostile", "faults")))
+    )

@@ -1,31 +1,34 @@
-"""Autograding with students' code in the sandbox (the default; RNN_ISOLATED_GRADING=1), through real nbgrader.
+"""Autograding with students' code in the sandbox (the default), proven on a corpus through real nbgrader.
 
-Every grading case scores exactly as it does in the kernel, and submissions
-that attack the in-kernel grader or break the process score what their honest
-content earns, with a recorded status, without touching anyone else's grades.
+For each assignment the corpus of ``grading_corpus.py`` (mutants and correct
+alternatives, hostile submissions, faults) is autograded, then graded again
+under new student ids in a random order. Every submission must get its
+intended score and status both times, nothing may be left for manual
+grading, the second run must leave every row the first one wrote in the
+gradebook byte for byte as it was, each submission must finish within
+(tests × wall limit) + a fixed allowance, and no sandbox may grow past the
+memory limit. The tally per suite is printed at the end of the test run.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import sqlite3
-import time
 from pathlib import Path
 
+import nbformat
 import pytest
-from test_assignments import (
-    ASSIGNMENTS,
-    gradebook_url,
-    new_course,
-    run_nbgrader,
-    scores,
-    write_case_submissions,
-    write_submission,
-)
+from grading_cases import CASES
+from grading_corpus import corpus, notebook
+from test_assignments import ASSIGNMENTS, new_course, run_nbgrader, scores
 
-ISOLATED = {"RNN_ISOLATED_GRADING": "1"}
-# Tight limits for the submissions that loop or sleep, so that the test is quick.
-TIGHT = {**ISOLATED, "RNN_GRADING_CPU_SECONDS": "3", "RNN_GRADING_WALL_SECONDS": "6"}
+from rnncore.grading.sandbox import Limits
+
+WALL_SECONDS = 6
+LIMITS = {"RNN_ISOLATED_GRADING": "1", "RNN_GRADING_CPU_SECONDS": "4", "RNN_GRADING_WALL_SECONDS": str(WALL_SECONDS)}
+ALLOWANCE = 20  # seconds per submission beyond tests × wall limit: sandboxes starting, nbgrader's own work
+TALLY: dict[str, dict[str, tuple[int, int]]] = {}  # assignment -> suite -> (cases, scored as intended)
 
 
 @pytest.fixture(scope="module")
@@ -36,145 +39,75 @@ def course(tmp_path_factory) -> Path:
 def needing_manual_grading(course: Path, assignment: str) -> list[str]:
     from nbgrader.api import Gradebook
 
-    with Gradebook(gradebook_url(course)) as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         return [s.student.id for s in gb.assignment_submissions(assignment) if s.needs_manual_grade]
 
 
-def statuses(log: str) -> dict[str, str]:
-    """The status the isolated grader logged for each student."""
-    return dict(re.findall(r"\] (\S+): (graded|timed out|crashed|malformed) \(isolation: bwrap", log))
+LOG_LINE = re.compile(
+    r"\] (\S+): (graded|timed out|crashed|malformed) in ([\d.]+) s, peak memory (\d+) MiB \(isolation: bwrap"
+)
+
+
+def logged(log: str) -> dict[str, tuple[str, float, int]]:
+    """What the isolated grader logged for each student: status, seconds and peak memory (MiB)."""
+    return {m[0]: (m[1], float(m[2]), int(m[3])) for m in LOG_LINE.findall(log)}
+
+
+def gradebook_rows(course: Path) -> set[tuple]:
+    with sqlite3.connect(course / "gradebook.db") as db:
+        return {
+            (table, *row)
+            for table in ("grade", "comment", "submitted_notebook", "submitted_assignment")
+            for row in db.execute(f"select * from {table}")  # noqa: S608 - fixed table names
+        }
+
+
+def write(course: Path, assignment: str, student: str, submission) -> None:
+    target = course / "submitted" / student / assignment
+    target.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook(course, assignment, submission), target / f"{assignment}.ipynb")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_case_scores_as_in_the_kernel(course, assignment):
-    expected = write_case_submissions(course, assignment)
-    log = run_nbgrader(["autograde", assignment], course, **ISOLATED)
-    assert scores(course, assignment) == expected
-    assert statuses(log.stderr) == dict.fromkeys(expected, "graded")
+def test_the_corpus_scores_as_intended_twice_in_shuffled_order(course, assignment):
+    submissions = corpus(assignment)
+    for name, submission in submissions.items():
+        write(course, assignment, name, submission)
+    first = logged(run_nbgrader(["autograde", assignment], course, **LIMITS).stderr)
+    before = gradebook_rows(course)
+
+    # the same corpus again under new ids, whose random part puts it in a shuffled order
+    again = {f"again_{secrets.token_hex(4)}_{name}": name for name in submissions}
+    for student, name in again.items():
+        write(course, assignment, student, submissions[name])
+    second = logged(
+        run_nbgrader(["autograde", assignment, "--CourseDirectory.student_id=again_*"], course, **LIMITS).stderr
+    )
+    after = gradebook_rows(course)
+    got = scores(course, assignment)
+
+    first_pass = {name: (got[name], first[name][0]) for name in submissions}
+    second_pass = {name: (got[student], second[student][0]) for student, name in again.items()}
+    intended = {name: (s.score, s.status) for name, s in submissions.items()}
+    TALLY[assignment] = {}
+    for suite in ("mutants", "hostile", "faults"):
+        names = [n for n, s in submissions.items() if s.suite == suite]
+        right = sum(first_pass[n] == intended[n] == second_pass[n] for n in names)
+        TALLY[assignment][suite] = (len(names), right)
+
+    assert {n: v for n, v in first_pass.items() if v != intended[n]} == {}
+    assert second_pass == first_pass
     assert not needing_manual_grading(course, assignment)
-    run_nbgrader(["generate_feedback", assignment], course)
-    page = course / "feedback" / "wrong_rnn_step_forward" / assignment / f"{assignment}.html"
-    if assignment == "recurrence":
-        assert "rnn_step_forward: h is wrong" in page.read_text()
+    assert before <= after, "grading again changed rows of the first run in the gradebook"
+    bound = len(CASES[assignment]["points"]) * WALL_SECONDS + ALLOWANCE
+    slow = {s: v[1] for s, v in {**first, **second}.items() if v[1] > bound}
+    assert not slow, f"over {bound} s: {slow}"
+    heavy = {s: v[2] for s, v in {**first, **second}.items() if v[2] * 2**20 > Limits().memory_bytes}
+    assert not heavy, f"over the memory limit: {heavy}"
 
-
-# Submissions of assignment 1 (7 points: rnn_step_forward 2, rnn_forward 3, sequence_loss 2) that
-# do no work but attack the grader, or break; with the score their honest content earns.
-STEP = "def rnn_step_forward(x, h_prev, U, W, b):\n    return np.tanh(x @ U.T + h_prev @ W.T + b), None"
-HOSTILE = {
-    "strips_asserts": (
-        {
-            "rnn_step_forward": """import ast
-class NoAsserts(ast.NodeTransformer):
-    def visit_Assert(self, node):
-        return ast.Pass()
-get_ipython().ast_transformers.append(NoAsserts())
-def rnn_step_forward(x, h_prev, U, W, b):
-    raise NotImplementedError""",
-        },
-        0,
-        "graded",
-    ),
-    "patches_numpy_and_grader": (
-        {
-            "rnn_step_forward": """np.allclose = lambda *a, **k: True
-np.testing.assert_allclose = lambda *a, **k: None
-import rnncore.grading.engine as engine
-engine.compare = lambda *a, **k: None
-engine.compare_states = lambda *a, **k: None
-def rnn_step_forward(x, h_prev, U, W, b):
-    return np.zeros_like(h_prev), None""",
-        },
-        0,
-        "graded",
-    ),
-    "only_when_grading": (
-        {
-            "rnn_step_forward": """import os
-def rnn_step_forward(x, h_prev, U, W, b):
-    if os.environ.get("NBGRADER_EXECUTION"):
-        from rnncore.rnn import rnn_step_forward as reference
-        return reference(x, h_prev, U, W, b)
-    raise NotImplementedError""",
-        },
-        0,
-        "graded",
-    ),
-    "reads_the_source_and_the_gradebook": (
-        {
-            "rnn_step_forward": """import glob, os, sqlite3
-for path in glob.glob("../../*.db") + glob.glob("../../../*.db") + glob.glob("/tmp/*/*/gradebook.db"):
-    db = sqlite3.connect(path)
-    db.execute("update grade set manual_score = 99")
-    db.commit()
-exec(open("../../solutions/recurrence/recurrence.ipynb").read())
-def rnn_step_forward(x, h_prev, U, W, b):
-    raise NotImplementedError""",
-        },
-        0,
-        "graded",
-    ),
-    "wraps_cells_in_try": (
-        {
-            "rnn_step_forward": """def wrap(lines):
-    return ["try:\\n"] + ["    " + line for line in lines] + ["except BaseException:\\n    pass\\n"]
-get_ipython().input_transformers_post.append(wrap)
-get_ipython().showtraceback = lambda *a, **k: None
-def rnn_step_forward(x, h_prev, U, W, b):
-    raise NotImplementedError""",
-        },
-        0,
-        "graded",
-    ),
-    "returns_a_lying_array": (
-        {
-            "rnn_step_forward": """class Liar(np.ndarray):
-    def __eq__(self, other):
-        return True
-    __ne__ = lambda self, other: False
-    __lt__ = __le__ = __gt__ = __ge__ = __eq__
-    def __array_ufunc__(self, *args, **kwargs):
-        return np.zeros(())
-def rnn_step_forward(x, h_prev, U, W, b):
-    return np.zeros_like(h_prev).view(Liar), None""",
-        },
-        0,
-        "graded",
-    ),
-    "loops_forever_in_one_function": (
-        {"rnn_step_forward": STEP, "sequence_loss": "def sequence_loss(h, V, c, y):\n    while True:\n        pass"},
-        5,
-        "timed out",
-    ),
-    "sleeps_at_top_level": ({"rnn_step_forward": "import time\ntime.sleep(3600)\n" + STEP}, 0, "timed out"),
-    "exits": ({"rnn_step_forward": "import os\n" + STEP.replace("return", "os._exit(0)\n    return")}, 5, "crashed"),
-    "does_not_parse": ({"rnn_step_forward": "def rnn_step_forward(x, h_prev, U, W, b)\n    return x"}, 0, "malformed"),
-}
-
-
-FAULTS_WITH_WORK = {"loops_forever_in_one_function", "exits"}
-
-
-def test_hostile_and_broken_submissions(course):
-    for student, (replace, _, _) in HOSTILE.items():
-        # No work beyond what is shown: the other answers stay as released, except where a fault
-        # case keeps the instructor's answers to show that only the broken function loses points.
-        solved = student in FAULTS_WITH_WORK
-        write_submission(course, "recurrence", f"hostile_{student}", replace, solved=solved)
-    gradebook = course / "gradebook.db"
-    with sqlite3.connect(gradebook) as db:
-        before = db.execute("select * from grade order by id").fetchall()
-
-    start = time.monotonic()
-    log = run_nbgrader(["autograde", "recurrence", "--CourseDirectory.student_id=hostile_*"], course, **TIGHT)
-    elapsed = time.monotonic() - start
-
-    got = {s: v for s, v in scores(course, "recurrence").items() if s.startswith("hostile_")}
-    assert not needing_manual_grading(course, "recurrence")
-    assert got == {f"hostile_{s}": score for s, (_, score, _) in HOSTILE.items()}
-    assert statuses(log.stderr) == {f"hostile_{s}": status for s, (_, _, status) in HOSTILE.items()}
-    with sqlite3.connect(gradebook) as db:
-        after = db.execute("select * from grade order by id").fetchall()
-    assert before and set(before) <= set(after), "a submission changed other students' grades"
-    # the limits, not the students, bound the run: at most a few wall-clock limits per submission
-    assert elapsed < len(HOSTILE) * 3 * 6 + 30
+    # the feedback of a mutant names what is wrong, as in the kernel
+    function = next(iter(CASES[assignment]["wrong"]))
+    student = f"mutant_01_{function}"
+    run_nbgrader(["generate_feedback", assignment, f"--CourseDirectory.student_id={student}"], course)
+    page = course / "feedback" / student / assignment / f"{assignment}.html"
+    assert CASES[assignment]["feedback"][function] in page.read_text().replace("&#x27;", "'")

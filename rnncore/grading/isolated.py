@@ -24,6 +24,8 @@ from __future__ import annotations
 import builtins
 import os
 import textwrap
+import time
+from dataclasses import dataclass
 
 import nbformat
 import numpy as np
@@ -36,6 +38,7 @@ from rnncore.grading.remote import RemoteFunction, RemoteNamespace
 from rnncore.grading.sandbox import Limits, SandboxDied, Session, detect_isolation
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+STOPPED = "not graded: your code wrote over the grader's files in the sandbox, so grading stopped there"
 SEVERITY = {"graded": 0, "malformed": 1, "crashed": 2, "timed out": 3}
 
 
@@ -89,6 +92,7 @@ class Runner:
     def __init__(self, limits: Limits, handouts: dict | None = None):
         self.limits, self.handouts = limits, handouts or {}
         self.cells, self.session, self.status = [], None, "graded"
+        self.peak_bytes = 0  # over every session this submission needed
 
     def run_cell(self, source: str) -> None:
         """Run an answer cell, as a kernel would: an error in it does not stop the next ones.
@@ -101,7 +105,7 @@ class Runner:
     def live_session(self) -> Session:
         if self.session is None or self.session.dead:
             if self.session is not None:
-                self.session.close()
+                self.close()
             self.session = Session(self.limits, self.handouts)
             for source in self.cells:
                 self._run(source)
@@ -114,6 +118,7 @@ class Runner:
 
     def close(self) -> None:
         if self.session is not None:
+            self.peak_bytes = max(self.peak_bytes, self.session.peak_bytes)
             self.session.close()
 
 
@@ -129,13 +134,24 @@ def run_declaration(session: Session, text: str, cell_id: str) -> str | None:
     return None
 
 
-def grade_notebook(nb, limits: Limits | None = None) -> tuple[dict[str, str | None], str]:
-    """Each test cell's outcome (None = passed, else the message) and the submission's status.
+@dataclass
+class Verdict:
+    """A submission graded: each test cell's outcome (None = passed, else the message), status and cost."""
+
+    outcomes: dict[str, str | None]
+    status: str
+    seconds: float
+    peak_bytes: int  # the largest resident size of the student's processes, measured from outside
+
+
+def grade_notebook(nb, limits: Limits | None = None) -> Verdict:
+    """Grade a submission's test cells.
 
     Cells run in the notebook's order: answer cells in the sandbox, each test
     cell's declaration here. Cells after the last test (the ungraded demo)
     cannot change a score and are not run.
     """
+    start = time.monotonic()
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     last_test = max((k for k, c in enumerate(code_cells) if is_test_cell(c)), default=-1)
     runner, outcomes = Runner(limits or limits_from_environment(), handed_out(code_cells[: last_test + 1])), {}
@@ -154,9 +170,16 @@ def grade_notebook(nb, limits: Limits | None = None) -> tuple[dict[str, str | No
                 runner.status = max(runner.status, died.status, key=SEVERITY.get)
                 if is_test_cell(cell):
                     outcomes[cell.metadata["nbgrader"]["grade_id"]] = f"your code {died.status}: {died.detail}"
+                if died.status == "malformed":
+                    # Only code that writes over the driver's files or channel gets here: what the
+                    # sandbox says can no longer be trusted, so nothing after this point earns points.
+                    for later in code_cells[: last_test + 1]:
+                        if is_test_cell(later) and later.metadata["nbgrader"]["grade_id"] not in outcomes:
+                            outcomes[later.metadata["nbgrader"]["grade_id"]] = STOPPED
+                    break
     finally:
         runner.close()
-    return outcomes, runner.status
+    return Verdict(outcomes, runner.status, time.monotonic() - start, runner.peak_bytes)
 
 
 class IsolatedExecute(NbGraderPreprocessor):
@@ -164,7 +187,8 @@ class IsolatedExecute(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         isolation = detect_isolation()
-        outcomes, status = grade_notebook(nb)
+        verdict = grade_notebook(nb)
+        outcomes, status = verdict.outcomes, verdict.status
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -173,7 +197,20 @@ class IsolatedExecute(NbGraderPreprocessor):
             if is_test_cell(cell) and message is not None:
                 error = nbformat.v4.new_output("error", ename="GradingError", evalue=message, traceback=[message])
                 cell.outputs = [error]
-        nb.metadata["rnn_grading"] = {"status": status, "isolation": isolation.level}
+        peak_mib = verdict.peak_bytes / 2**20
+        nb.metadata["rnn_grading"] = {
+            "status": status,
+            "isolation": isolation.level,
+            "seconds": round(verdict.seconds, 2),
+            "peak_memory_mib": round(peak_mib, 1),
+        }
         student = resources.get("nbgrader", {}).get("student", "?")
-        self.log.info("%s: %s (isolation: %s)", student, status, isolation.reason)
+        self.log.info(
+            "%s: %s in %.1f s, peak memory %.0f MiB (isolation: %s)",
+            student,
+            status,
+            verdict.seconds,
+            peak_mib,
+            isolation.reason,
+        )
         return nb, resources

@@ -11,14 +11,21 @@ The warning then means nothing, and a real change is lost among them.
 them), puts the hidden tests back, and lets nbgrader's own check run on the
 result: an untouched cell passes silently, an edited one is still reported
 and restored. ``nbgrader_config.py`` puts it in place of ``OverwriteCells``.
+
+It also restores what ``OverwriteCells`` leaves as the student made it, so
+that no change to a notebook's structure can stop a submission from being
+graded or change what is graded: a graded or answer cell's nbgrader metadata
+(``grade``, ``solution``, ``locked``, ``points``) comes back from the
+gradebook (nbgrader would otherwise stop on "Inconsistent checksums"), and
+deleted test cells come back after their answer cells (``add_missing_cells``).
 """
 
 from __future__ import annotations
 
 from nbformat import NotebookNode
-from nbgrader import utils
 from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
+from traitlets import Bool
 
 
 def released_source(source: str) -> str:
@@ -29,15 +36,40 @@ def released_source(source: str) -> str:
 
 
 class RestoreTestCells(OverwriteCells):
-    """``OverwriteCells`` that does not report an untouched test cell with hidden tests as changed."""
+    """``OverwriteCells`` that restores metadata and deleted test cells, and is quiet about untouched ones."""
+
+    add_missing_cells = Bool(True, help="Put deleted test cells back (nbgrader's default is not to).").tag(config=True)
+
+    def _restore_metadata(self, cell: NotebookNode, grade_id: str) -> None:
+        """The cell's nbgrader flags and points as the gradebook has them, whatever the student set."""
+        find = (self.gradebook.find_graded_cell, self.gradebook.find_solution_cell)
+        found = []
+        for finder in find:
+            try:
+                found.append(finder(grade_id, self.notebook_id, self.assignment_id))
+            except MissingEntry:
+                found.append(None)
+        graded, solution = found
+        meta = cell.metadata.nbgrader
+        meta["grade"], meta["solution"] = graded is not None, solution is not None
+        if graded is not None:
+            meta["points"] = float(graded.max_score)
+        else:
+            meta.pop("points", None)
 
     def preprocess_cell(self, cell: NotebookNode, resources, cell_index: int):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id is not None and cell.cell_type == "code" and utils.is_locked(cell):
-            try:
-                source_cell = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
-            except MissingEntry:
-                source_cell = None
-            if source_cell is not None and cell.source == released_source(source_cell.source):
+        if grade_id is None:
+            return super().preprocess_cell(cell, resources, cell_index)
+        try:
+            source_cell = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            source_cell = None
+        if source_cell is not None:
+            self._restore_metadata(cell, grade_id)
+            if cell.cell_type != source_cell.cell_type:
+                self.report_change(grade_id, "cell_type", source_cell.cell_type, cell.cell_type)
+                self.update_cell_type(cell, source_cell.cell_type)
+            if cell.cell_type == "code" and source_cell.locked and cell.source == released_source(source_cell.source):
                 cell.source = source_cell.source
         return super().preprocess_cell(cell, resources, cell_index)

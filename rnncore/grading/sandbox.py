@@ -325,6 +325,39 @@ def run(
 # --------------------------------------------------------------------------- a session of many calls
 
 
+def _remove_when_released(path: Path, attempts: int = 100) -> None:
+    """Remove a session's directory once the sandbox's last processes, killed with bwrap, stop writing in it.
+
+    They die a moment after bwrap itself (``--die-with-parent``), so a first
+    attempt can find the outbox still filling; it never raises.
+    """
+    for _ in range(attempts):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(0.02)
+
+
+def _peak_memory(pid: int) -> int:
+    """The largest peak resident size (VmHWM) among ``pid`` and its descendants, in bytes; 0 if gone.
+
+    Read from ``/proc`` by the grader, so the student's code cannot misreport it.
+    """
+    peak, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) * 1024)
+    return peak
+
+
 class SandboxDied(RuntimeError):
     """The sandboxed process ended or stopped answering; ``status`` says how ("timed out" or "crashed")."""
 
@@ -348,7 +381,7 @@ class Session:
         if isolation.level == "none":
             raise IsolationUnavailable(f"refusing to run student code without isolation: {isolation.reason}")
         self.limits, self.isolation, self.count = limits, isolation, 0
-        self._tmp = tempfile.TemporaryDirectory(prefix="rnn-session-")
+        self._tmp = tempfile.TemporaryDirectory(prefix="rnn-session-", ignore_cleanup_errors=True)
         self.inbox, self.outbox = _work_directories(Path(self._tmp.name))
         self.provided: dict[str, str] = {}
         shutil.copy(DRIVER, self.inbox / "driver.py")
@@ -358,6 +391,8 @@ class Session:
             command, limits, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
         self.dead: SandboxDied | None = None
+        self.peak_bytes = 0  # the largest resident size any of its processes reached, as far as measured
+        self._unread = b""  # bytes read from the channel, not yet split into lines
 
     def request(self, payload: dict, arrays: Mapping[str, np.ndarray] | None = None) -> tuple[dict, dict]:
         """Send one request; return the reply and its arrays (float64), or raise :class:`SandboxDied`."""
@@ -369,9 +404,10 @@ class Session:
         try:
             self.process.stdin.write(f"{n}\n")
             self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
+        except (BrokenPipeError, OSError, ValueError):
             raise self._died("crashed", "the process had already ended") from None
         answered = self._wait_for(n)
+        self.peak_bytes = max(self.peak_bytes, _peak_memory(self.process.pid))
         if answered == "ended":
             raise self._died("crashed", "the process ended")
         if answered != "answered":
@@ -380,8 +416,8 @@ class Session:
             reply, values = _read_reply(self.outbox, f"resp-{n}", self.limits.file_bytes)
         except (OSError, ValueError, TypeError) as err:
             raise self._died("malformed", f"unreadable answer: {type(err).__name__}") from None
-        if not isinstance(reply, dict):
-            raise self._died("malformed", "the answer is not a JSON object")
+        if not isinstance(reply, dict) or reply.get("answers") != n:
+            raise self._died("malformed", "the answer is not the driver's answer to this request")
         return reply, values
 
     def provide(self, function) -> str:
@@ -401,21 +437,34 @@ class Session:
         return self.provided[key]
 
     def _wait_for(self, n: int) -> str:
-        """ "answered", "ended" (the process is gone) or "timeout"."""
+        """ "answered", "ended" (the process is gone) or "timeout".
+
+        Reads the channel's raw bytes and splits lines itself: a buffered
+        ``readline`` would take several lines at once and then wait on the
+        descriptor for lines it already holds.
+        """
         import selectors
 
         deadline = time.monotonic() + self.limits.wall_seconds
+        fd = self.process.stdout.fileno()
         with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while (left := deadline - time.monotonic()) > 0:
-                if not selector.select(timeout=left):
+            selector.register(fd, selectors.EVENT_READ)
+            while True:
+                while b"\n" in self._unread:
+                    line, self._unread = self._unread.split(b"\n", 1)
+                    if line.strip() == str(n).encode():
+                        return "answered"
+                left = deadline - time.monotonic()
+                if left <= 0:
                     return "timeout"
-                line = self.process.stdout.readline()
-                if line == "":
+                if not selector.select(timeout=min(left, 0.25)):
+                    # still working: sample its memory now, as a process killed later can no longer be read
+                    self.peak_bytes = max(self.peak_bytes, _peak_memory(self.process.pid))
+                    continue
+                chunk = os.read(fd, 65536)
+                if not chunk:
                     return "ended"
-                if line.strip() == str(n):
-                    return "answered"
-        return "timeout"
+                self._unread = (self._unread + chunk)[-65536:]  # a flood of junk cannot grow without bound
 
     def _died(self, status: str, detail: str) -> SandboxDied:
         self.close()
@@ -440,7 +489,7 @@ class Session:
                 stream.close()
             except (BrokenPipeError, OSError):
                 pass
-        self._tmp.cleanup()
+        _remove_when_released(Path(self._tmp.name))
 
     def __enter__(self):
         return self
