@@ -9,8 +9,11 @@ autograd comparison (the default), in the kernel without it
 (``RNN_GRADING_TORCH=0``), and isolated (``RNN_ISOLATED_GRADING=1``: the
 student's code in the sandbox, the checks, torch included, in the grader's
 process). Then a class of 30 submissions of the slowest assignment is graded
-in one run, in the kernel and isolated. Everything happens in a temporary
-course directory with real nbgrader, as ``make autograde`` runs it.
+in one run, in the kernel and isolated, and so is the mixed corpus of each
+assignment's test suite (the instructor's solution, the untouched release,
+correct alternatives and mutants: ``tests/grading_corpus.py``). Everything
+happens in a temporary course directory with real nbgrader, as
+``make autograde`` runs it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ BATCH = 4
 CLASS_SIZE = 30
 sys.path.insert(0, str(ROOT / "tests"))
 from grading_cases import filled_release  # noqa: E402
+from grading_corpus import mutant_suite, notebook  # noqa: E402
 
 MODES = {
     "kernel": {"RNN_GRADING_TORCH": "1", "RNN_ISOLATED_GRADING": "0"},
@@ -104,6 +108,20 @@ def main() -> None:
                 submit(course, slowest, f"class{k}_{n:02d}")
             elapsed = nbgrader(course, "autograde", slowest, f"--CourseDirectory.student_id=class{k}_*", mode=mode)
             print(f"a class of {CLASS_SIZE} submissions of {slowest}, {mode}: {elapsed:.0f} s in one autograde run")
+        print("\nthe mixed corpus of each assignment (correct, wrong and untouched submissions), one run each:")
+        print(f"{'assignment':<15}{'submissions':>12}{'kernel':>10}{'isolated':>10}{'ratio':>8}")
+        for assignment in assignments:
+            corpus = mutant_suite(assignment)
+            times = {}
+            for mode in ("kernel", "isolated"):
+                for name, submission in corpus.items():
+                    target = course / "submitted" / f"{mode[0]}_{name}" / assignment
+                    target.mkdir(parents=True, exist_ok=True)
+                    nbformat.write(notebook(course, assignment, submission), target / f"{assignment}.ipynb")
+                pattern = f"--CourseDirectory.student_id={mode[0]}_*"
+                times[mode] = nbgrader(course, "autograde", assignment, pattern, mode=mode)
+            ratio = times["isolated"] / times["kernel"]
+            print(f"{assignment:<15}{len(corpus):>12}{times['kernel']:>9.0f}s{times['isolated']:>9.0f}s{ratio:>8.2f}")
 
 
 if __name__ == "__main__":

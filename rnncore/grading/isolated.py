@@ -22,6 +22,7 @@ its feedback shows the message. Each submission gets a status, "graded",
 from __future__ import annotations
 
 import builtins
+import logging
 import os
 import textwrap
 import time
@@ -34,7 +35,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from rnncore import grading
 from rnncore.grading import handouts
 from rnncore.grading.engine import GradingError
-from rnncore.grading.remote import RemoteFunction, RemoteNamespace
+from rnncore.grading.remote import RemoteFunction, RemoteNamespace, StudentError
 from rnncore.grading.sandbox import Limits, SandboxDied, Session, detect_isolation
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -131,7 +132,16 @@ def run_declaration(session: Session, text: str, cell_id: str) -> str | None:
         return str(err)
     except AssertionError as err:
         return str(err) or "a hidden test failed"
+    except StudentError as err:  # the student's code broke what the check set up in the sandbox
+        return f"the test could not run: {err}"
     return None
+
+
+def _stop(code_cells, outcomes: dict) -> None:
+    """Every test not graded yet fails with :data:`STOPPED`."""
+    for cell in code_cells:
+        if is_test_cell(cell) and cell.metadata["nbgrader"]["grade_id"] not in outcomes:
+            outcomes[cell.metadata["nbgrader"]["grade_id"]] = STOPPED
 
 
 @dataclass
@@ -173,10 +183,14 @@ def grade_notebook(nb, limits: Limits | None = None) -> Verdict:
                 if died.status == "malformed":
                     # Only code that writes over the driver's files or channel gets here: what the
                     # sandbox says can no longer be trusted, so nothing after this point earns points.
-                    for later in code_cells[: last_test + 1]:
-                        if is_test_cell(later) and later.metadata["nbgrader"]["grade_id"] not in outcomes:
-                            outcomes[later.metadata["nbgrader"]["grade_id"]] = STOPPED
+                    _stop(code_cells[: last_test + 1], outcomes)
                     break
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+                # an answer that passed the protocol's checks but not its form: forged by the student's code
+                logging.getLogger(__name__).warning("grading stopped on a malformed answer: %r", err)
+                runner.status = max(runner.status, "malformed", key=SEVERITY.get)
+                _stop(code_cells[: last_test + 1], outcomes)
+                break
     finally:
         runner.close()
     return Verdict(outcomes, runner.status, time.monotonic() - start, runner.peak_bytes)
