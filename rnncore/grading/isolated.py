@@ -115,7 +115,11 @@ class Runner:
     def _run(self, source: str) -> None:
         reply, _ = self.live_session().request({"op": "exec", "code": source})
         if reply.get("type") == "SyntaxError":
-            self.status = max(self.status, "malformed", key=SEVERITY.get)
+            self.record("malformed")
+
+    def record(self, status: str) -> None:
+        """The submission's status becomes ``status`` if that is worse than what it has."""
+        self.status = max(self.status, status, key=SEVERITY.get)
 
     def close(self) -> None:
         if self.session is not None:
@@ -164,9 +168,10 @@ def grade_notebook(nb, limits: Limits | None = None) -> Verdict:
     start = time.monotonic()
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     last_test = max((k for k, c in enumerate(code_cells) if is_test_cell(c)), default=-1)
-    runner, outcomes = Runner(limits or limits_from_environment(), handed_out(code_cells[: last_test + 1])), {}
+    graded_part = code_cells[: last_test + 1]
+    runner, outcomes = Runner(limits or limits_from_environment(), handed_out(graded_part)), {}
     try:
-        for cell in code_cells[: last_test + 1]:
+        for cell in graded_part:
             try:
                 if not is_test_cell(cell):
                     runner.run_cell(cell.source)
@@ -177,19 +182,19 @@ def grade_notebook(nb, limits: Limits | None = None) -> Verdict:
                     continue
                 outcomes[grade_id] = run_declaration(runner.live_session(), text, grade_id)
             except SandboxDied as died:
-                runner.status = max(runner.status, died.status, key=SEVERITY.get)
+                runner.record(died.status)
                 if is_test_cell(cell):
                     outcomes[cell.metadata["nbgrader"]["grade_id"]] = f"your code {died.status}: {died.detail}"
                 if died.status == "malformed":
                     # Only code that writes over the driver's files or channel gets here: what the
                     # sandbox says can no longer be trusted, so nothing after this point earns points.
-                    _stop(code_cells[: last_test + 1], outcomes)
+                    _stop(graded_part, outcomes)
                     break
             except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
                 # an answer that passed the protocol's checks but not its form: forged by the student's code
                 logging.getLogger(__name__).warning("grading stopped on a malformed answer: %r", err)
-                runner.status = max(runner.status, "malformed", key=SEVERITY.get)
-                _stop(code_cells[: last_test + 1], outcomes)
+                runner.record("malformed")
+                _stop(graded_part, outcomes)
                 break
     finally:
         runner.close()

@@ -40,18 +40,19 @@ class RestoreTestCells(OverwriteCells):
 
     add_missing_cells = Bool(True, help="Put deleted test cells back (nbgrader's default is not to).").tag(config=True)
 
+    def _find(self, finder, grade_id: str):
+        """What ``finder`` (one of the gradebook's ``find_*_cell``) has for this cell, or None."""
+        try:
+            return finder(grade_id, self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            return None
+
     def _restore_metadata(self, cell: NotebookNode, grade_id: str) -> None:
         """The cell's nbgrader flags and points as the gradebook has them, whatever the student set."""
-        find = (self.gradebook.find_graded_cell, self.gradebook.find_solution_cell)
-        found = []
-        for finder in find:
-            try:
-                found.append(finder(grade_id, self.notebook_id, self.assignment_id))
-            except MissingEntry:
-                found.append(None)
-        graded, solution = found
+        graded = self._find(self.gradebook.find_graded_cell, grade_id)
         meta = cell.metadata.nbgrader
-        meta["grade"], meta["solution"] = graded is not None, solution is not None
+        meta["grade"] = graded is not None
+        meta["solution"] = self._find(self.gradebook.find_solution_cell, grade_id) is not None
         if graded is not None:
             meta["points"] = float(graded.max_score)
         else:
@@ -59,17 +60,10 @@ class RestoreTestCells(OverwriteCells):
 
     def preprocess_cell(self, cell: NotebookNode, resources, cell_index: int):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id is None:
-            return super().preprocess_cell(cell, resources, cell_index)
-        try:
-            source_cell = self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
-        except MissingEntry:
-            source_cell = None
+        source_cell = None if grade_id is None else self._find(self.gradebook.find_source_cell, grade_id)
         if source_cell is not None:
             self._restore_metadata(cell, grade_id)
-            if cell.cell_type != source_cell.cell_type:
-                self.report_change(grade_id, "cell_type", source_cell.cell_type, cell.cell_type)
-                self.update_cell_type(cell, source_cell.cell_type)
+            # (a changed cell type is restored by OverwriteCells, and its source with it)
             if cell.cell_type == "code" and source_cell.locked and cell.source == released_source(source_cell.source):
                 cell.source = source_cell.source
         return super().preprocess_cell(cell, resources, cell_index)
