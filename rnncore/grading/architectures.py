@@ -87,7 +87,7 @@ def check_bidirectional_forward(student: Callable, seed: int | None = None, tria
         )
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_bidirectional_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``bidirectional_backward(dh, cache) -> (dx, dU_f, dW_f, db_f, dU_b, dW_b, db_b)`` on ``(cache_f, cache_b)``."""
     rng = fresh_rng(seed)
@@ -182,7 +182,7 @@ def check_decoder_loss(student: Callable, seed: int | None = None, trials: int =
             raise err
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_decoder_backward(student: Callable, seed: int | None = None) -> None:
     """``decoder_backward(h0, y, E, U, W, b, V, c, bos) -> (L, dh0, dE, dU, dW, db, dV, dc)``."""
     rng = fresh_rng(seed)

@@ -89,7 +89,7 @@ def check_additive_attention_forward(student: Callable, seed: int | None = None,
         )
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_additive_attention_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``additive_attention_backward(dcontext, cache) -> (dquery, dkeys, dvalues, dW_q, dW_k, dv_a)``."""
     from rnncore.torch_ref import attention_forward_torch

@@ -27,7 +27,7 @@ from rnncore.layers import affine_backward, affine_forward
 from rnncore.losses import softmax_cross_entropy
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_rnn_step_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """``rnn_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db)`` on the cache of the student's step forward."""
     from rnncore.torch_ref import rnn_step_forward_torch
@@ -47,7 +47,7 @@ def check_rnn_step_backward(student_forward: Callable, student_backward: Callabl
     grade_backward("rnn_step_backward", returned, order, reference, forward, inputs, dh, rnn_step_forward_torch)
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_rnn_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """BPTT: ``rnn_backward(dh, cache) -> (dx, dh0, dU, dW, db)`` on the student's forward cache."""
     from rnncore.torch_ref import rnn_forward_torch
@@ -70,7 +70,7 @@ def check_rnn_backward(student_forward: Callable, student_backward: Callable, se
     )
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_sequence_loss_backward(student: Callable, seed: int | None = None) -> None:
     """``sequence_loss_backward(h, V, c, y) -> (L, dh, dV, dc)`` for ``o = c + V h`` and the summed cross-entropy."""
     from rnncore.torch_ref import affine_forward_torch, softmax_cross_entropy_torch

@@ -13,6 +13,9 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import signal
+import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
@@ -29,6 +32,14 @@ GATE_NAMES = {4: ("input", "forget", "candidate", "output"), 3: ("reset", "updat
 
 class GradingError(AssertionError):
     """A check failed; the message is what the student sees."""
+
+
+@dataclass(frozen=True)
+class Shapes:
+    T: int
+    N: int
+    D: int
+    H: int
 
 
 @dataclass(frozen=True)
@@ -75,19 +86,73 @@ def inputs_in(chosen: Precision):
         _PRECISION.reset(token)
 
 
-def in_both_precisions(check: Callable) -> Callable:
+_ONLY: contextvars.ContextVar[Precision | None] = contextvars.ContextVar("grading_only", default=None)
+_AT_SCALE: contextvars.ContextVar[bool] = contextvars.ContextVar("grading_at_scale", default=False)
+
+# Shapes on which a backward pass by backpropagation takes milliseconds, but differentiating the forward
+# numerically needs hundreds of thousands of forward passes (two per input entry, more for higher orders).
+SCALE = Shapes(T=16, N=128, D=128, H=160)
+BACKPROP_SECONDS = 2.0  # the time a backward call may take at SCALE (correct loop-based code: < 0.2 s)
+
+
+def at_scale() -> bool:
+    """Whether the check running now is the pass at :data:`SCALE`, which times the student's backward."""
+    return _AT_SCALE.get()
+
+
+@contextmanager
+def only(chosen: Precision):
+    """Checks run only with ``chosen`` inputs and not at scale: one draw of one precision per call.
+
+    For the statistical tests of the checks' input generators, which repeat
+    each check hundreds of times per precision.
+    """
+    token = _ONLY.set(chosen)
+    try:
+        yield
+    finally:
+        _ONLY.reset(token)
+
+
+@contextmanager
+def _scaled():
+    token = _AT_SCALE.set(True)
+    try:
+        with inputs_in(FLOAT64):
+            yield
+    except GradingError as err:
+        raise GradingError(f"on large inputs ({_describe(SCALE)}), {err}") from None
+    finally:
+        _AT_SCALE.reset(token)
+
+
+def in_both_precisions(check: Callable | None = None, *, backward: bool = False) -> Callable:
     """A check run twice: with float64 inputs at float64 tolerances, then with float32 inputs.
 
     The second run grades code that must work in the inputs' precision (as
     numpy code does unless told otherwise) against rnncore in float64, at
     float32 tolerances; it does not repeat the comparisons with finite
     differences and torch.
+
+    With ``backward=True`` (a check of a backward pass) it runs a third time,
+    in float64 on inputs of :data:`SCALE`, compared with rnncore's backward
+    only, and every call of a student's ``*_backward`` must return within
+    :data:`BACKPROP_SECONDS`: backpropagation does, while numerical
+    differentiation of the forward, of any order, needs hundreds of thousands
+    of forward passes there.
     """
+    if check is None:
+        return functools.partial(in_both_precisions, backward=backward)
 
     @functools.wraps(check)
     def both(*args, **kwargs):
+        chosen_only = _ONLY.get()
         for chosen in (FLOAT64, FLOAT32):
-            with inputs_in(chosen):
+            if chosen_only is None or chosen is chosen_only:
+                with inputs_in(chosen):
+                    check(*args, **kwargs)
+        if backward and chosen_only is None:
+            with _scaled():
                 check(*args, **kwargs)
 
     return both
@@ -128,16 +193,17 @@ def fresh_rng(seed: int | None = None) -> np.random.Generator:
     return np.random.default_rng(seed if seed is not None else int.from_bytes(os.urandom(8), "little"))
 
 
-@dataclass(frozen=True)
-class Shapes:
-    T: int
-    N: int
-    D: int
-    H: int
+def _describe(s: Shapes) -> str:
+    return f"T={s.T}, N={s.N}, D={s.D}, H={s.H}"
 
 
 def random_shapes(rng: np.random.Generator, max_T: int = 6) -> Shapes:
-    """Small random shapes with T, N, D and H all different, so a transposed array is a shape error."""
+    """Small random shapes with T, N, D and H all different, so a transposed array is a shape error.
+
+    In the pass at scale (:func:`at_scale`), :data:`SCALE`.
+    """
+    if at_scale():
+        return SCALE
     T = int(rng.integers(2, max_T + 1))
     N = int(rng.choice([n for n in range(2, 5) if n != T]))
     D, H = (int(v) for v in rng.choice([v for v in range(2, 9) if v not in (T, N)], size=2, replace=False))
@@ -175,24 +241,81 @@ def warnings_ignored():
         yield
 
 
+class _TooSlow(BaseException):
+    """Raised in the student's code by the alarm of :func:`_alarm` (a BaseException: ``except Exception`` misses it)."""
+
+
+@contextmanager
+def _alarm(seconds: float | None):
+    """Interrupt the code in the block after ``seconds`` (main thread only; elsewhere the time is checked after)."""
+    usable = seconds is not None and hasattr(signal, "setitimer")
+    usable = usable and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def ring(signum, frame):
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_CALL_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("grading_call_limit", default=None)
+
+
+def call_time_limit() -> float | None:
+    """Seconds the student's call under way may take, or None; a sandboxed call enforces it itself."""
+    return _CALL_LIMIT.get()
+
+
+def _too_slow(name: str) -> GradingError:
+    return GradingError(
+        f"{name} took more than {BACKPROP_SECONDS:g} s on large inputs ({_describe(SCALE)}), where "
+        "backpropagation takes milliseconds; differentiating the forward numerically needs hundreds of "
+        "thousands of forward passes there: compute the gradients by the chain rule, backward through the graph"
+    )
+
+
 def call_student(name: str, fn: Callable, *args, **kwargs):
     """Call student code with warnings captured and copies of the inputs (so mutation cannot hide).
 
     Float64 inputs arrive in the precision of the check (:func:`precision`).
+    In the pass at scale a ``*_backward`` must return within :data:`BACKPROP_SECONDS`.
     """
     dtype = precision().dtype
     args, kwargs = _copied(args, dtype), _copied(kwargs, dtype)
+    limit = BACKPROP_SECONDS if at_scale() and name.endswith("_backward") else None
+    # a function run in the sandbox has the sandbox stop it; here an alarm interrupts it
+    in_process = not getattr(fn, "enforces_time_limit", False)
+    token = _CALL_LIMIT.set(limit)
+    start = time.perf_counter()
     with warnings_ignored():
         try:
-            return fn(*args, **kwargs)
+            with _alarm(limit if in_process else None):
+                result = fn(*args, **kwargs)
+        except _TooSlow:
+            raise _too_slow(name) from None
         except NotImplementedError:
             raise GradingError(f"{name} is not implemented yet") from None
         except Exception as err:  # the student's traceback would show hidden values; keep the type and text
             if type(err).__name__ == "SandboxDied":
+                if getattr(err, "status", None) == "too slow":
+                    raise _too_slow(name) from None
                 raise  # the sandboxed process is gone: the isolated grader records how
             # An error raised in the sandbox arrives as StudentError("ValueError: ...").
             kind = "" if type(err).__name__ == "StudentError" else f"{type(err).__name__}: "
             raise GradingError(f"{name} raised {kind}{err}") from None
+        finally:
+            _CALL_LIMIT.reset(token)
+    if limit is not None and time.perf_counter() - start > limit:
+        raise _too_slow(name)
+    return result
 
 
 def as_array(name: str, what: str, value, shape: tuple[int, ...]) -> np.ndarray:
@@ -321,7 +444,7 @@ def check_backward_three_ways(
     """
     tol = precision().backward if tol is None else tol
     compare(name, reference_grads, student_grads, tol, "rnncore's backward", time_major, gated, "d")
-    if precision() is not FLOAT64:
+    if precision() is not FLOAT64 or at_scale():
         return
     numeric = numerical_gradients(reference_forward, inputs, dout, wrt=list(reference_grads))
     compare(name, numeric, student_grads, DIFFERENCES_TOL, "finite differences", time_major, gated, "d")
@@ -331,11 +454,18 @@ def check_backward_three_ways(
 
 
 def rnn_params(rng, s: Shapes, gates: int = 1, scale: float = 0.5):
+    """``U (gates·H, D)``, ``W (gates·H, H)``, ``b (gates·H,)``, entries of standard deviation ``scale``.
+
+    At scale the weights are normalised by their fan-in instead, so that ``a(t)`` has about unit variance
+    and ``W``'s spectral radius is below 1: no saturated gates, and no chaotic recurrence in which the
+    rounding of two correct implementations would drift apart over 32 steps.
+    """
     G = gates * s.H
+    scale_U, scale_W, scale_b = (1 / np.sqrt(s.D), 0.7 / np.sqrt(s.H), 0.1) if at_scale() else (scale,) * 3
     return {
-        "U": rng.standard_normal((G, s.D)) * scale,
-        "W": rng.standard_normal((G, s.H)) * scale,
-        "b": rng.standard_normal(G) * scale,
+        "U": rng.standard_normal((G, s.D)) * scale_U,
+        "W": rng.standard_normal((G, s.H)) * scale_W,
+        "b": rng.standard_normal(G) * scale_b,
     }
 
 

@@ -93,7 +93,7 @@ def check_gru_forward(student: Callable, seed: int | None = None, trials: int = 
     )
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_gru_step_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``gru_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db)`` on :func:`gru_step_cache` caches."""
     from rnncore.torch_ref import gru_step_forward_torch
@@ -114,7 +114,7 @@ def check_gru_step_backward(student_backward: Callable, seed: int | None = None)
     )
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_gru_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """``gru_backward(dh, caches) -> (dx, dh0, dU, dW, db)`` on the caches of ``student_forward``."""
     from rnncore.torch_ref import gru_forward_torch

@@ -174,7 +174,7 @@ def check_leaky_forward(student: Callable, seed: int | None = None, trials: int 
     )
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_leaky_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``leaky_backward(dh, cache) -> (dx, dh0, dU, dW, db, dalpha)`` on caches ``(x, hs, h_hat, U, W, alpha)``."""
     from rnncore.torch_ref import leaky_forward_torch

@@ -106,7 +106,7 @@ def check_lstm_forward(student: Callable, seed: int | None = None, trials: int =
     )
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_lstm_step_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db)`` on :func:`lstm_step_cache` caches."""
     from rnncore.torch_ref import lstm_step_forward_torch
@@ -135,7 +135,7 @@ def check_lstm_step_backward(student_backward: Callable, seed: int | None = None
     )
 
 
-@in_both_precisions
+@in_both_precisions(backward=True)
 def check_lstm_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """``lstm_backward(dh, caches) -> (dx, dh0, dc0, dU, dW, db)`` on the caches of ``student_forward``."""
     from rnncore.torch_ref import lstm_forward_torch

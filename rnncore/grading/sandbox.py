@@ -359,7 +359,10 @@ def _peak_memory(pid: int) -> int:
 
 
 class SandboxDied(RuntimeError):
-    """The sandboxed process ended or stopped answering; ``status`` says how ("timed out" or "crashed")."""
+    """The sandboxed process ended or stopped answering; ``status`` says how.
+
+    "timed out" or "crashed" (or "malformed"), or "too slow" when it missed a check's own limit on one call.
+    """
 
     def __init__(self, status: str, detail: str):
         super().__init__(f"{status}: {detail}")
@@ -394,8 +397,14 @@ class Session:
         self.peak_bytes = 0  # the largest resident size any of its processes reached, as far as measured
         self._unread = b""  # bytes read from the channel, not yet split into lines
 
-    def request(self, payload: dict, arrays: Mapping[str, np.ndarray] | None = None) -> tuple[dict, dict]:
-        """Send one request; return the reply and its arrays (float64), or raise :class:`SandboxDied`."""
+    def request(
+        self, payload: dict, arrays: Mapping[str, np.ndarray] | None = None, timeout: float | None = None
+    ) -> tuple[dict, dict]:
+        """Send one request; return the reply and its arrays (float64), or raise :class:`SandboxDied`.
+
+        ``timeout`` (seconds), when shorter than the wall limit, ends the session with the status
+        "too slow" if no answer comes by then: the check's own limit on one call, not the sandbox's.
+        """
         if self.dead:
             raise self.dead
         n = self.count = self.count + 1
@@ -406,10 +415,13 @@ class Session:
             self.process.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             raise self._died("crashed", "the process had already ended") from None
-        answered = self._wait_for(n)
+        own_limit = timeout is not None and timeout < self.limits.wall_seconds
+        answered = self._wait_for(n, timeout if own_limit else self.limits.wall_seconds)
         self.peak_bytes = max(self.peak_bytes, _peak_memory(self.process.pid))
         if answered == "ended":
             raise self._died("crashed", "the process ended")
+        if answered != "answered" and own_limit:
+            raise self._died("too slow", f"no answer within the check's {timeout:g} s")
         if answered != "answered":
             raise self._died("timed out", f"no answer within {self.limits.wall_seconds:g} s")
         try:
@@ -436,7 +448,7 @@ class Session:
         self.provided[key] = prefix + key
         return self.provided[key]
 
-    def _wait_for(self, n: int) -> str:
+    def _wait_for(self, n: int, seconds: float) -> str:
         """ "answered", "ended" (the process is gone) or "timeout".
 
         Reads the channel's raw bytes and splits lines itself: a buffered
@@ -445,7 +457,7 @@ class Session:
         """
         import selectors
 
-        deadline = time.monotonic() + self.limits.wall_seconds
+        deadline = time.monotonic() + seconds
         fd = self.process.stdout.fileno()
         with selectors.DefaultSelector() as selector:
             selector.register(fd, selectors.EVENT_READ)
