@@ -8,9 +8,10 @@ A function ``f(**inputs) -> out`` is turned into the scalar
     ∂s/∂θ_k ≈ (s(θ + ε e_k) − s(θ − ε e_k)) / (2ε)
 
 estimate it entry by entry. Analytic and numerical gradients are compared by
-the relative error ``‖a − n‖ / max(‖a‖ + ‖n‖, tiny)``, which is scale free and
-does not blow up on entries that are zero in both. For sequence arguments
-(time on axis 0) the report also says which time steps disagree.
+the relative error ``‖a − n‖ / (‖a‖ + ‖n‖)``, which is scale free, is 0 for
+two zero arrays, and is computed so that it neither overflows nor underflows.
+For sequence arguments (time on axis 0) the report also says which time
+steps disagree.
 """
 
 from __future__ import annotations
@@ -20,18 +21,34 @@ from dataclasses import dataclass
 
 import numpy as np
 
-TINY = 1e-30
-
 
 def relative_error(expected: np.ndarray, actual: np.ndarray) -> float:
-    """``‖expected − actual‖ / max(‖expected‖ + ‖actual‖, tiny)``; 0 for two empties."""
+    """``‖expected − actual‖ / (‖expected‖ + ‖actual‖)``, computed so that it cannot overflow or underflow.
+
+    Both arrays are divided by their largest absolute entry ``m`` before any
+    norm is taken (the ratio does not change), so entries near 1e308 or below
+    1e-308 compare like any others; the difference is rescaled by its own
+    largest entry before its norm. Returns 0 for two all-zero (or empty)
+    arrays and ``inf`` when either holds a NaN or an infinity: such a result
+    is never within a tolerance. Otherwise in ``[0, 1]`` (the triangle inequality).
+    """
     e = np.asarray(expected, dtype=np.float64)
     a = np.asarray(actual, dtype=np.float64)
     if e.shape != a.shape:
         raise ValueError(f"relative_error: shapes differ, {e.shape} vs {a.shape}")
-    if not np.all(np.isfinite(a)):
+    if not (np.all(np.isfinite(e)) and np.all(np.isfinite(a))):
         return float("inf")
-    return float(np.linalg.norm(e - a) / max(np.linalg.norm(e) + np.linalg.norm(a), TINY))
+    m = max(np.abs(e).max(initial=0.0), np.abs(a).max(initial=0.0))
+    if m == 0.0:
+        return 0.0
+    e, a = e / m, a / m  # entries in [-1, 1], at least one of them ±1
+    return float(_norm(e - a) / (_norm(e) + _norm(a)))
+
+
+def _norm(v: np.ndarray) -> float:
+    """``‖v‖`` of an array with entries in ``[-2, 2]``, rescaled so that tiny entries do not underflow."""
+    m = np.abs(v).max(initial=0.0)
+    return float(m * np.linalg.norm(v / m)) if m > 0.0 else 0.0
 
 
 def contract(out, dout) -> float:
@@ -127,7 +144,7 @@ def first_departure(expected: np.ndarray, actual: np.ndarray, tol: float, direct
     steps = range(expected.shape[0])
     order = reversed(steps) if direction == "backward" else steps
     for t in order:
-        if relative_error(expected[t], actual[t]) > tol:
+        if not relative_error(expected[t], actual[t]) <= tol:  # NaN is a departure, not agreement
             return t
     return None
 
@@ -156,10 +173,11 @@ def compare_gradients(
             reports.append(GradientReport(name, float("inf"), tol, (), None, float("inf"), atol))
             continue
         err = relative_error(ref, got)
-        diff = np.abs(ref - got)
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e308 − (−1e308) is inf: a large difference
+            diff = np.abs(ref - got)
         worst = tuple(int(i) for i in np.unravel_index(np.argmax(diff), diff.shape)) if diff.size else ()
         max_abs = float(diff.max()) if diff.size else 0.0
-        step = first_departure(ref, got, tol) if name in time_major and err > tol else None
+        step = first_departure(ref, got, tol) if name in time_major and not err <= tol else None
         reports.append(GradientReport(name, err, tol, worst, step, max_abs, atol))
     return reports
 

@@ -91,3 +91,69 @@ def test_the_absolute_floor_only_forgives_tiny_gradients():
     assert r.relative_error > 0.1 and r.ok
     (r,) = gradcheck.compare_gradients({"a": np.array([1.0, 0.0])}, {"a": np.array([2.0, 0.0])}, atol=1e-9)
     assert not r.ok
+
+
+# --------------------------------------------------------------------------- extreme values (issue 13)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(-1000, 1000))
+def test_relative_error_is_exactly_scale_free_from_1e_minus_300_to_1e300(seed, k):
+    """Scaling by 2**k is exact, and so must the relative error be: once, 2**600 overflowed the norms to NaN."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.uniform(0.01, 10, 7) * rng.choice([-1, 1], 7), rng.uniform(0.01, 10, 7)
+    assert gradcheck.relative_error(a * 2.0**k, b * 2.0**k) == gradcheck.relative_error(a, b)
+
+
+@given(st.integers(0, 2**32 - 1), st.floats(1e10, 1.7e308), st.sampled_from([1.0, -1.0]))
+def test_one_huge_entry_makes_the_error_about_one(seed, huge, sign):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(7)
+    b = a.copy()
+    b[rng.integers(7)] = sign * huge
+    error = gradcheck.relative_error(a, b)
+    assert 0.99 < error <= 1.0 and gradcheck.relative_error(b, a) == error
+
+
+@given(st.integers(0, 2**32 - 1), st.sampled_from([1e-320, 5e-324, 0.0, -5e-324]))
+def test_a_subnormal_in_place_of_the_largest_entry_is_seen(seed, tiny):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(7)
+    b = a.copy()
+    b[np.argmax(np.abs(a))] = tiny
+    assert gradcheck.relative_error(a, b) > 0.1  # |a_max| / (‖a‖ + ‖b‖) ≥ 1 / (2√7)
+
+
+def test_subnormal_arrays_compare_like_any_others():
+    assert gradcheck.relative_error(np.array([5e-324]), np.array([1e-323])) == pytest.approx(1 / 3)
+    assert gradcheck.relative_error(np.array([1e-320, 0.0]), np.array([1e-320, 0.0])) == 0.0
+    # entries whose squares underflow still count
+    assert gradcheck.relative_error(np.array([1e-200, 0.0]), np.array([0.0, 1e-200])) == pytest.approx(np.sqrt(2) / 2)
+
+
+def test_huge_entries_of_opposite_signs_do_not_overflow():
+    assert gradcheck.relative_error(np.array([1.7e308]), np.array([-1.7e308])) == 1.0
+    assert gradcheck.relative_error(np.array([1e308, 1.0]), np.array([1e308, -1.0])) == pytest.approx(2 / 2e308)
+    (r,) = gradcheck.compare_gradients({"a": np.array([1e308, 1.0])}, {"a": np.array([-1e308, 1.0])}, atol=1e-9)
+    assert not r.ok and r.relative_error == 1.0
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_non_finite_entry_on_either_side_is_an_infinite_error(bad):
+    good, wrong = np.ones(4), np.array([1.0, bad, 1.0, 1.0])
+    assert gradcheck.relative_error(good, wrong) == np.inf
+    assert gradcheck.relative_error(wrong, good) == np.inf
+    assert gradcheck.relative_error(wrong, wrong) == np.inf  # never "equal, so 0"
+
+
+def test_zero_and_empty_arrays_agree():
+    assert gradcheck.relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert gradcheck.relative_error(np.zeros((0, 2)), np.zeros((0, 2))) == 0.0
+    assert gradcheck.relative_error(np.zeros(3), np.array([0.0, 5e-324, 0.0])) == 1.0
+
+
+def test_first_departure_sees_a_nan_step():
+    expected = np.ones((4, 2))
+    actual = expected.copy()
+    actual[1, 0] = np.nan
+    assert gradcheck.first_departure(expected, actual, 1e-6) == 1
+    assert gradcheck.first_departure(expected, actual, 1e-6, direction="forward") == 1

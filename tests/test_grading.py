@@ -310,7 +310,7 @@ def test_hints_for_common_mistakes_in_the_later_assignments():
         o = peeking_decoder(h0, y, E, U, W, b, V, c, bos)
         return -(np.take_along_axis(o - np.log(np.exp(o).sum(-1, keepdims=True)), y[..., None], -1)).sum()
 
-    _fails(grading.check_decoder_loss, peeking_loss, match="reads y\\(t\\), the target it should predict")
+    _fails(grading.check_decoder_loss, peeking_loss, match=r"reads y\[t\], the target it should predict")
 
     def unmasked(query, keys, values, mask, W_q, W_k, v_a):
         return grading.additive_attention_reference(query, keys, values, np.ones_like(mask), W_q, W_k, v_a)
@@ -336,3 +336,133 @@ def test_student_code_cannot_change_the_graders_arrays():
     # the references computed afterwards would see zeros and this correct answer would fail.
     for seed in SEEDS:
         grading.check_gru_step_backward(correct_then_vandal, seed=seed)
+
+
+# --------------------------------------------------------------------------- which path of an input's gradient is wrong
+
+
+def test_a_wrong_dx_with_a_right_du_is_a_mistake_in_carrying_it_back():
+    def dx_skips_tanh_derivative(dh, cache):
+        return rnn.rnn_step_backward(dh, cache)._replace(dx=dh @ cache.U)  # dU, dW, db use ∇a = dh ⊙ (1 − h²)
+
+    _fails(
+        grading.check_rnn_step_backward,
+        rnn.rnn_step_forward,
+        dx_skips_tanh_derivative,
+        match=r"dx is wrong .*dU is right, so the gradient reaching a\(t\) is right: "
+        r"the mistake is in carrying it back to x, dx = ∇a\(t\) U",
+    )
+
+    def no_tanh_derivative_anywhere(dh, cache):
+        return rnn.rnn_step_backward(dh / (1 - cache.h**2), cache)
+
+    _fails(
+        grading.check_rnn_step_backward,
+        rnn.rnn_step_forward,
+        no_tanh_derivative_anywhere,
+        match=r"dx is wrong .*dU is wrong too, so the gradient reaching a\(t\) is already wrong",
+    )
+
+
+def _lstm_step_backward_spec(dh, dc, cache, forget_derivative=True, cell_path=True):
+    """The step backward on the assignment's cache, with two optional slips: σ'(f) dropped; δc not times f."""
+    x, h_prev, c_prev, i, f, g, o, c, U, W = cache
+    tc = np.tanh(c)
+    dc_total = dc + dh * o * (1 - tc**2)
+    da_f = dc_total * c_prev * (f * (1 - f) if forget_derivative else 1.0)
+    da = np.concatenate([dc_total * g * i * (1 - i), da_f, dc_total * i * (1 - g**2), dh * tc * o * (1 - o)], axis=1)
+    dc_prev = dc_total * f if cell_path else dc_total
+    return da @ U, da @ W, dc_prev, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+
+
+def test_lstm_input_gradients_name_the_gate_or_the_path():
+    grading.check_lstm_step_backward(_lstm_step_backward_spec, seed=0)  # the helper itself is right
+    _fails(
+        grading.check_lstm_step_backward,
+        lambda dh, dc, cache: _lstm_step_backward_spec(dh, dc, cache, forget_derivative=False),
+        match=r"dx is wrong .*dU is wrong in the forget gate rows only: the gradient reaching the forget gate is wrong",
+    )
+    _fails(
+        grading.check_lstm_step_backward,
+        lambda dh, dc, cache: _lstm_step_backward_spec(dh, dc, cache, cell_path=False),
+        match=r"dc_prev is wrong .*dU is right.* carrying it back to c_prev, the cell path: dc_prev = δc ⊙ f",
+    )
+
+
+def test_gated_state_paths_are_named():
+    def an_extra_direct_path(dh, cache):
+        dx, dh_prev, dU, dW, db = grading.gru_step_backward_reference(dh, cache)
+        return dx, dh_prev + 0.1 * dh, dU, dW, db  # an extra direct path
+
+    _fails(
+        grading.check_gru_step_backward,
+        an_extra_direct_path,
+        match=r"dh_prev is wrong .*dW is right, so the gradient reaching the gates is right: .*dh ⊙ \(1 − z\)",
+    )
+
+
+# --------------------------------------------------------------------------- a mean where the sum is asked for
+
+
+def _sequence_loss_backward(h, V, c, y, over=1):
+    from rnncore.layers import affine_backward, affine_forward
+    from rnncore.losses import softmax_cross_entropy
+
+    o, cache = affine_forward(h, V, c)
+    loss, do = softmax_cross_entropy(o, y)
+    g = affine_backward(do / over, cache)
+    return loss, g.dh, g.dV, g.dc
+
+
+def test_a_mean_loss_is_hinted_for_the_loss_and_its_gradients():
+    _fails(
+        grading.check_sequence_loss_backward,
+        lambda h, V, c, y: (lambda out: (out[0] / y.size, *out[1:]))(_sequence_loss_backward(h, V, c, y)),
+        match="the loss is wrong .*looks like a mean",
+    )
+    _fails(
+        grading.check_sequence_loss_backward,
+        lambda h, V, c, y: _sequence_loss_backward(h, V, c, y, over=y.size),
+        match=r"dh is wrong .*it is the right gradient divided by \d+, the gradient of the mean",
+    )
+    from rnncore.grading.architectures import decoder_loss_and_grads
+
+    def mean_decoder(h0, y, E, U, W, b, V, c, bos):
+        loss, grads = decoder_loss_and_grads(h0, y, E, U, W, b, V, c, bos)
+        return (loss, *(g / y.size for g in grads.values()))
+
+    _fails(grading.check_decoder_backward, mean_decoder, match="dh0 is wrong .*the gradient of the mean")
+
+
+# --------------------------------------------------------------------------- plain words for what was returned
+
+
+def test_what_was_returned_is_described_without_internal_names():
+    from rnncore.grading.engine import as_array, compare_scalar, named_gradients
+    from rnncore.grading.remote import Opaque, RemoteDict, RemoteTuple
+
+    cases = [
+        (lambda: as_array("f", "h", Opaque(None), (2,)), "got a Python object that is not an array"),
+        (lambda: as_array("f", "h", RemoteTuple([np.ones(2), np.ones(3)]), (2,)), "got a tuple"),
+        (lambda: named_gradients("f", Opaque(None), ("dx",)), "got a Python object that is not an array"),
+        (lambda: compare_scalar("f", "the loss", 1.0, RemoteDict()), "must be a number, got a dict"),
+        (lambda: compare_scalar("f", "the loss", 1.0, np.ones(3)), "got an array of shape"),
+    ]
+    for call, said in cases:
+        with pytest.raises(grading.GradingError) as info:
+            call()
+        assert said in str(info.value) and "Opaque" not in str(info.value) and "Remote" not in str(info.value)
+
+
+def test_the_right_to_left_half_names_the_real_time_step():
+    def right_to_left_skips_x0(x, U_f, W_f, b_f, U_b, W_b, b_b):
+        h, cache = grading.bidirectional_reference(x, U_f, W_f, b_f, U_b, W_b, b_b)
+        x0_dropped = np.concatenate([np.zeros_like(x[:1]), x[1:]])
+        h_b = rnn.rnn_forward(x0_dropped[::-1], U_b, W_b, b_b)[0][::-1]  # reads x[T-1], ..., x[1], then 0
+        return np.concatenate([h[..., : U_f.shape[0]], h_b], axis=-1), cache
+
+    _fails(
+        grading.check_bidirectional_forward,
+        right_to_left_skips_x0,
+        match=r"right-to-left half h\[\.\.\., H:\]\): h is wrong from t=0 down",
+    )

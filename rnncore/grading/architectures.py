@@ -25,7 +25,9 @@ import numpy as np
 from rnncore import rnn
 from rnncore.bidirectional import bidirectional_backward, bidirectional_forward
 from rnncore.grading.engine import (
+    LONG,
     GradingError,
+    Path,
     as_array,
     call_student,
     compare_scalar,
@@ -41,6 +43,16 @@ from rnncore.layers import affine_backward, affine_forward, embedding_backward, 
 from rnncore.losses import softmax_cross_entropy
 
 DIRECTIONS = ("f", "b")
+BIDIRECTIONAL_PATHS = {
+    "x": Path(
+        {"U_f": "a_f(t) (left to right)", "U_b": "a_b(t) (right to left)"},
+        "dx(t) = ∇a_f(t) U_f + ∇a_b(t) U_b, the right-to-left part put back in the order of x",
+    )
+}
+DECODER_PATHS = {
+    "h0": Path({"W": "a(t)"}, "dh0 = ∇a(0) W, from the first step"),
+    "E": Path({"U": "a(t)"}, "dE[k] = the sum of ∇a(t) U over the positions whose input y_in is k"),
+}
 
 
 def _bidirectional_inputs(rng, s):
@@ -81,13 +93,11 @@ def check_bidirectional_forward(student: Callable, seed: int | None = None, tria
         ref = bidirectional_reference(**inputs)[0]
         h = as_array(name, "h", first_of(call_student(name, student, *inputs.values())), ref.shape)
         compare_states(f"{name} (left-to-right half h[..., :H])", ref[..., : s.H], h[..., : s.H])
-        # The right-to-left half in its own reading order, so "from t=" counts from the end of x.
-        compare_states(
-            f"{name} (right-to-left half h[..., H:], read from t=T down)", ref[::-1, :, s.H :], h[::-1, :, s.H :]
-        )
+        # The right-to-left half departs first at the latest step: it reads x from t=T-1 down to 0.
+        compare_states(f"{name} (right-to-left half h[..., H:])", ref[..., s.H :], h[..., s.H :], reading="backward")
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=LONG)
 def check_bidirectional_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``bidirectional_backward(dh, cache) -> (dx, dU_f, dW_f, db_f, dU_b, dW_b, db_b)`` on ``(cache_f, cache_b)``."""
     rng = fresh_rng(seed)
@@ -104,7 +114,16 @@ def check_bidirectional_backward(student_backward: Callable, seed: int | None = 
 
     order = ("dx", "dU_f", "dW_f", "db_f", "dU_b", "dW_b", "db_b")
     grade_backward(
-        "bidirectional_backward", returned, order, reference, forward, inputs, dh, _bidirectional_twin, ("x",)
+        "bidirectional_backward",
+        returned,
+        order,
+        reference,
+        forward,
+        inputs,
+        dh,
+        _bidirectional_twin,
+        ("x",),
+        paths=BIDIRECTIONAL_PATHS,
     )
 
 
@@ -176,13 +195,13 @@ def check_decoder_loss(student: Callable, seed: int | None = None, trials: int =
             )[0]
             if abs(float(np.asarray(got, dtype=np.float64)) - peeking) < 1e-7 * abs(peeking):
                 raise GradingError(
-                    "decoder_loss: the decoder reads y(t), the target it should predict; "
-                    "with teacher forcing it reads y(t-1), and bos at t=1"
+                    "decoder_loss: the decoder reads y[t], the target it should predict; "
+                    "with teacher forcing it reads y[t-1], and bos at t=0: y_in = [bos, y[0], …, y[T-2]]"
                 ) from None
             raise err
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=LONG)
 def check_decoder_backward(student: Callable, seed: int | None = None) -> None:
     """``decoder_backward(h0, y, E, U, W, b, V, c, bos) -> (L, dh0, dE, dU, dW, db, dV, dc)``."""
     rng = fresh_rng(seed)
@@ -192,9 +211,20 @@ def check_decoder_backward(student: Callable, seed: int | None = None) -> None:
     if not isinstance(out, tuple | list) or len(out) != 1 + len(order):
         raise GradingError(f"decoder_backward must return (loss, {', '.join(order)})")
     loss, reference = decoder_loss_and_grads(w["h0"], y, w["E"], w["U"], w["W"], w["b"], w["V"], w["c"], bos)
-    compare_scalar("decoder_backward", "the loss", loss, out[0])
+    compare_scalar("decoder_backward", "the loss", loss, out[0], mean_over=y.size)
 
     def forward(h0, E, U, W, b, V, c):
         return np.asarray(decoder_loss_and_grads(h0, y, E, U, W, b, V, c, bos)[0])
 
-    grade_backward("decoder_backward", out[1:], order, reference, forward, w, 1.0, _decoder_twin(y, bos))
+    grade_backward(
+        "decoder_backward",
+        out[1:],
+        order,
+        reference,
+        forward,
+        w,
+        1.0,
+        _decoder_twin(y, bos),
+        paths=DECODER_PATHS,
+        mean_over=y.size,
+    )

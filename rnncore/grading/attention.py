@@ -24,7 +24,9 @@ import numpy as np
 
 from rnncore import attention, rnn
 from rnncore.grading.engine import (
+    WIDE,
     GradingError,
+    Path,
     as_array,
     call_student,
     compare,
@@ -37,12 +39,30 @@ from rnncore.grading.engine import (
 from rnncore.layers import affine_forward
 
 SCORE_NAMES = ("W_q", "W_k", "v_a")
+# z(s) = W_q q + W_k k(s) is tanh's input; ∇z(s) the gradient reaching it.
+ATTENTION_PATHS = {
+    "query": Path({"W_q": "W_q q"}, "dquery = (Σ_s ∇z(s)) W_q, summed over the positions s"),
+    "keys": Path({"W_k": "W_k k(s)"}, "dkeys(s) = ∇z(s) W_k"),
+}
 
 
 def _random_mask(rng, S: int, N: int) -> np.ndarray:
-    """Every sequence keeps at least one position; most lose some (as padded batches do)."""
+    """A padded batch's mask ``(S, N)`` that exercises every path of attention on every draw.
+
+    Every sequence keeps at least one position, and most lose some (as padded
+    batches do). Always: one sequence keeps at least two positions (were every
+    sequence left with one, each softmax would be a single weight 1 whatever
+    the scores, its backward exactly 0, and no mistake in the scores'
+    gradients would show), and a different sequence loses at least one (else
+    a mask ignored would go unnoticed). Needs ``S ≥ 2`` and ``N ≥ 2``, as
+    :func:`random_shapes` gives.
+    """
     mask = rng.random((S, N)) < 0.6
     mask[rng.integers(0, S, N), np.arange(N)] = True
+    wide, short = rng.choice(N, size=2, replace=False)
+    mask[rng.choice(S, size=2, replace=False), wide] = True
+    dropped, kept = rng.choice(S, size=2, replace=False)
+    mask[dropped, short], mask[kept, short] = False, True
     return mask
 
 
@@ -78,7 +98,7 @@ def check_additive_attention_forward(student: Callable, seed: int | None = None,
             raise GradingError(f"{name} must return (context, weights, cache)")
         context, weights, _ = additive_attention_reference(**inputs)
         got = as_array(name, "weights", out[1], weights.shape)
-        if np.abs(got[~inputs["mask"].T]).max(initial=0.0) > 1e-12:
+        if not np.abs(got[~inputs["mask"].T]).max(initial=0.0) <= 1e-12:  # NaN is not 0 either
             raise GradingError(f"{name}: weights on masked positions must be 0; the mask is not applied")
         compare(
             name,
@@ -89,7 +109,7 @@ def check_additive_attention_forward(student: Callable, seed: int | None = None,
         )
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=WIDE)
 def check_additive_attention_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``additive_attention_backward(dcontext, cache) -> (dquery, dkeys, dvalues, dW_q, dW_k, dv_a)``."""
     from rnncore.torch_ref import attention_forward_torch
@@ -112,7 +132,17 @@ def check_additive_attention_backward(student_backward: Callable, seed: int | No
         return attention_forward_torch(query[None], mask=mask, score="additive", **kw)[0][0]
 
     order = ("dquery", "dkeys", "dvalues", "dW_q", "dW_k", "dv_a")
-    grade_backward("additive_attention_backward", returned, order, reference, forward, inputs, dcontext, twin)
+    grade_backward(
+        "additive_attention_backward",
+        returned,
+        order,
+        reference,
+        forward,
+        inputs,
+        dcontext,
+        twin,
+        paths=ATTENTION_PATHS,
+    )
 
 
 def _rest(inputs: dict) -> dict:

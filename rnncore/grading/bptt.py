@@ -14,7 +14,10 @@ import numpy as np
 
 from rnncore import rnn
 from rnncore.grading.engine import (
+    LONG,
+    WIDE,
     GradingError,
+    Path,
     call_student,
     compare_scalar,
     fresh_rng,
@@ -26,8 +29,18 @@ from rnncore.grading.engine import (
 from rnncore.layers import affine_backward, affine_forward
 from rnncore.losses import softmax_cross_entropy
 
+STEP_PATHS = {
+    "x": Path({"U": "a(t)"}, "dx = ∇a(t) U"),
+    "h_prev": Path({"W": "a(t)"}, "dh_prev = ∇a(t) W"),
+}
+SEQUENCE_PATHS = {
+    "x": Path({"U": "a(t)"}, "dx(t) = ∇a(t) U"),
+    "h0": Path({"W": "a(t)"}, "dh0 = ∇a(0) W, from the first step"),
+}
+LOSS_PATHS = {"h": Path({"V": "o(t)"}, "dh = ∇o V, with ∇o = softmax(o) − one_hot(y)")}
 
-@in_both_precisions(backward=True)
+
+@in_both_precisions(scale=WIDE)
 def check_rnn_step_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """``rnn_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db)`` on the cache of the student's step forward."""
     from rnncore.torch_ref import rnn_step_forward_torch
@@ -44,10 +57,12 @@ def check_rnn_step_backward(student_forward: Callable, student_backward: Callabl
         return rnn.rnn_step_forward(**kw)[0]
 
     order = ("dx", "dh_prev", "dU", "dW", "db")
-    grade_backward("rnn_step_backward", returned, order, reference, forward, inputs, dh, rnn_step_forward_torch)
+    grade_backward(
+        "rnn_step_backward", returned, order, reference, forward, inputs, dh, rnn_step_forward_torch, paths=STEP_PATHS
+    )
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=LONG)
 def check_rnn_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """BPTT: ``rnn_backward(dh, cache) -> (dx, dh0, dU, dW, db)`` on the student's forward cache."""
     from rnncore.torch_ref import rnn_forward_torch
@@ -66,11 +81,20 @@ def check_rnn_backward(student_forward: Callable, student_backward: Callable, se
 
     order = ("dx", "dh0", "dU", "dW", "db")
     grade_backward(
-        "rnn_backward", returned, order, reference, forward, inputs, dh, rnn_forward_torch, time_major=("x",)
+        "rnn_backward",
+        returned,
+        order,
+        reference,
+        forward,
+        inputs,
+        dh,
+        rnn_forward_torch,
+        time_major=("x",),
+        paths=SEQUENCE_PATHS,
     )
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=WIDE)
 def check_sequence_loss_backward(student: Callable, seed: int | None = None) -> None:
     """``sequence_loss_backward(h, V, c, y) -> (L, dh, dV, dc)`` for ``o = c + V h`` and the summed cross-entropy."""
     from rnncore.torch_ref import affine_forward_torch, softmax_cross_entropy_torch
@@ -89,7 +113,7 @@ def check_sequence_loss_backward(student: Callable, seed: int | None = None) -> 
         raise GradingError("sequence_loss_backward must return (loss, dh, dV, dc)")
     o, cache = affine_forward(**inputs)
     loss, do = softmax_cross_entropy(o, y)
-    compare_scalar("sequence_loss_backward", "the loss", loss, out[0])
+    compare_scalar("sequence_loss_backward", "the loss", loss, out[0], mean_over=y.size)
     g = affine_backward(do, cache)
 
     def forward(h, V, c):
@@ -100,4 +124,16 @@ def check_sequence_loss_backward(student: Callable, seed: int | None = None) -> 
 
     reference = {"dh": g.dh, "dV": g.dV, "dc": g.dc}
     order = ("dh", "dV", "dc")
-    grade_backward("sequence_loss_backward", out[1:], order, reference, forward, inputs, 1.0, twin, time_major=("h",))
+    grade_backward(
+        "sequence_loss_backward",
+        out[1:],
+        order,
+        reference,
+        forward,
+        inputs,
+        1.0,
+        twin,
+        time_major=("h",),
+        paths=LOSS_PATHS,
+        mean_over=y.size,
+    )

@@ -5,7 +5,10 @@ from these pieces. A backward pass is compared with rnncore's backward, with
 central differences of rnncore's forward in float64, and with torch autograd
 of rnncore's torch twin. A failure names the gradient, its relative error and
 the tolerance, and for sequences the first time step (going backward) and the
-gate where it departs. Messages never print hidden inputs or reference values.
+gate where it departs; for an input's gradient, which path is wrong (the
+gradient reaching the pre-activations or gates, or its last product back to the
+input). Comparisons fail on NaN and cannot overflow. Messages never print hidden
+inputs or reference values, nor internal class names.
 """
 
 from __future__ import annotations
@@ -87,17 +90,19 @@ def inputs_in(chosen: Precision):
 
 
 _ONLY: contextvars.ContextVar[Precision | None] = contextvars.ContextVar("grading_only", default=None)
-_AT_SCALE: contextvars.ContextVar[bool] = contextvars.ContextVar("grading_at_scale", default=False)
+_AT_SCALE: contextvars.ContextVar[Shapes | None] = contextvars.ContextVar("grading_at_scale", default=None)
 
 # Shapes on which a backward pass by backpropagation takes milliseconds, but differentiating the forward
-# numerically needs hundreds of thousands of forward passes (two per input entry, more for higher orders).
-SCALE = Shapes(T=16, N=128, D=128, H=160)
-BACKPROP_SECONDS = 2.0  # the time a backward call may take at SCALE (correct loop-based code: < 0.2 s)
+# numerically needs 10^5 forward passes or more (two per input entry, more for higher orders), each
+# costing a millisecond or more: about a minute at the least, against BACKPROP_SECONDS.
+WIDE = Shapes(T=4, N=256, D=128, H=160)  # one step, a loss or attention: the batch makes it costly
+LONG = Shapes(T=12, N=32, D=64, H=96)  # a recurrence: every entry's difference reruns all T steps
+BACKPROP_SECONDS = 2.0  # what a backward call may take at scale (correct loop-based code: under 0.1 s)
 
 
 def at_scale() -> bool:
-    """Whether the check running now is the pass at :data:`SCALE`, which times the student's backward."""
-    return _AT_SCALE.get()
+    """Whether the check running now is the pass at scale, which times the student's backward."""
+    return _AT_SCALE.get() is not None
 
 
 @contextmanager
@@ -115,18 +120,18 @@ def only(chosen: Precision):
 
 
 @contextmanager
-def _scaled():
-    token = _AT_SCALE.set(True)
+def _scaled(shapes: Shapes):
+    token = _AT_SCALE.set(shapes)
     try:
         with inputs_in(FLOAT64):
             yield
     except GradingError as err:
-        raise GradingError(f"on large inputs ({_describe(SCALE)}), {err}") from None
+        raise GradingError(f"on large inputs ({_describe(shapes)}), {err}") from None
     finally:
         _AT_SCALE.reset(token)
 
 
-def in_both_precisions(check: Callable | None = None, *, backward: bool = False) -> Callable:
+def in_both_precisions(check: Callable | None = None, *, scale: Shapes | None = None) -> Callable:
     """A check run twice: with float64 inputs at float64 tolerances, then with float32 inputs.
 
     The second run grades code that must work in the inputs' precision (as
@@ -134,15 +139,15 @@ def in_both_precisions(check: Callable | None = None, *, backward: bool = False)
     float32 tolerances; it does not repeat the comparisons with finite
     differences and torch.
 
-    With ``backward=True`` (a check of a backward pass) it runs a third time,
-    in float64 on inputs of :data:`SCALE`, compared with rnncore's backward
-    only, and every call of a student's ``*_backward`` must return within
-    :data:`BACKPROP_SECONDS`: backpropagation does, while numerical
-    differentiation of the forward, of any order, needs hundreds of thousands
-    of forward passes there.
+    With ``scale`` (for a check of a backward pass: :data:`WIDE` or
+    :data:`LONG`) it runs a third time, in float64 on inputs of those shapes,
+    compared with rnncore's backward only, and every call of a student's
+    ``*_backward`` must return within :data:`BACKPROP_SECONDS`:
+    backpropagation does, while numerical differentiation of the forward, of
+    any order, needs 10^5 forward passes or more there.
     """
     if check is None:
-        return functools.partial(in_both_precisions, backward=backward)
+        return functools.partial(in_both_precisions, scale=scale)
 
     @functools.wraps(check)
     def both(*args, **kwargs):
@@ -151,8 +156,8 @@ def in_both_precisions(check: Callable | None = None, *, backward: bool = False)
             if chosen_only is None or chosen is chosen_only:
                 with inputs_in(chosen):
                     check(*args, **kwargs)
-        if backward and chosen_only is None:
-            with _scaled():
+        if scale is not None and chosen_only is None:
+            with _scaled(scale):
                 check(*args, **kwargs)
 
     return both
@@ -200,10 +205,10 @@ def _describe(s: Shapes) -> str:
 def random_shapes(rng: np.random.Generator, max_T: int = 6) -> Shapes:
     """Small random shapes with T, N, D and H all different, so a transposed array is a shape error.
 
-    In the pass at scale (:func:`at_scale`), :data:`SCALE`.
+    In the pass at scale (:func:`at_scale`), the shapes of that pass.
     """
     if at_scale():
-        return SCALE
+        return _AT_SCALE.get()
     T = int(rng.integers(2, max_T + 1))
     N = int(rng.choice([n for n in range(2, 5) if n != T]))
     D, H = (int(v) for v in rng.choice([v for v in range(2, 9) if v not in (T, N)], size=2, replace=False))
@@ -276,7 +281,7 @@ def call_time_limit() -> float | None:
 
 def _too_slow(name: str) -> GradingError:
     return GradingError(
-        f"{name} took more than {BACKPROP_SECONDS:g} s on large inputs ({_describe(SCALE)}), where "
+        f"{name} took more than {BACKPROP_SECONDS:g} s on large inputs ({_describe(_AT_SCALE.get())}), where "
         "backpropagation takes milliseconds; differentiating the forward numerically needs hundreds of "
         "thousands of forward passes there: compute the gradients by the chain rule, backward through the graph"
     )
@@ -318,13 +323,33 @@ def call_student(name: str, fn: Callable, *args, **kwargs):
     return result
 
 
+def describe(value) -> str:
+    """What a returned value is, in words a student knows: never an internal class name such as ``Opaque``."""
+    if value is None:
+        return "None"
+    if isinstance(value, str | bytes):
+        return "a string"
+    if isinstance(value, tuple):
+        return "a tuple"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a dict"
+    if isinstance(value, np.ndarray):
+        return (
+            f"an array of shape {value.shape}" if value.dtype.kind in "biuf" else "an array that does not hold numbers"
+        )
+    return "a Python object that is not an array"
+
+
 def as_array(name: str, what: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as a finite float64 array of ``shape``, or a :class:`GradingError` saying what it is instead."""
     if value is None:
         raise GradingError(f"{name} returned None for {what}; expected an array of shape {shape}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise GradingError(f"{name}: {what} is not a numeric array (got {type(value).__name__})") from None
+        raise GradingError(f"{name}: {what} is not a numeric array (got {describe(value)})") from None
     if arr.shape != shape:
         raise GradingError(f"{name}: {what} has shape {arr.shape}, expected {shape}")
     if not np.all(np.isfinite(arr)):
@@ -345,7 +370,33 @@ def named_gradients(name: str, returned, order: Sequence[str]) -> dict:
         if len(returned) != len(order):
             raise GradingError(f"{name} returned {len(returned)} values, expected {len(order)}: {', '.join(order)}")
         return dict(zip(order, returned, strict=True))
-    raise GradingError(f"{name} must return the gradients {', '.join(order)}, got {type(returned).__name__}")
+    raise GradingError(f"{name} must return the gradients {', '.join(order)}, got {describe(returned)}")
+
+
+def largest_difference(ref: np.ndarray, got: np.ndarray) -> float:
+    """``max |ref − got|``; ``inf`` where that overflows or either holds a NaN or infinity (never NaN)."""
+    if not (np.all(np.isfinite(ref)) and np.all(np.isfinite(got))):
+        return float("inf")
+    with np.errstate(over="ignore"):  # 1e308 − (−1e308) overflows to inf: a large difference, as it should be
+        return float(np.abs(ref - got).max(initial=0.0))
+
+
+def agrees(ref: np.ndarray, got: np.ndarray, err: float, tol: float) -> bool:
+    """``err ≤ tol`` (``err`` the relative error), or ``|ref − got| ≤ precision().floor`` everywhere.
+
+    Written so that a NaN anywhere fails: ``NaN ≤ tol`` is False, where ``NaN > tol`` would also be False.
+    """
+    return err <= tol or largest_difference(ref, got) <= precision().floor
+
+
+def _wrong_gates(ref: np.ndarray, got: np.ndarray, tol: float, gates: int | None) -> list[str]:
+    """The gates whose block of rows (``gates`` blocks stacked on axis 0) is wrong; [] unless some are right."""
+    if not gates or ref.shape[0] % gates or ref.shape[0] == 0:
+        return []
+    size = ref.shape[0] // gates
+    blocks = [(ref[k * size : (k + 1) * size], got[k * size : (k + 1) * size]) for k in range(gates)]
+    wrong = [GATE_NAMES[gates][k] for k, (r, g) in enumerate(blocks) if not agrees(r, g, relative_error(r, g), tol)]
+    return wrong if len(wrong) < gates else []
 
 
 def _where(ref: np.ndarray, got: np.ndarray, tol: float, time_major: bool, gates: int | None) -> str:
@@ -355,13 +406,71 @@ def _where(ref: np.ndarray, got: np.ndarray, tol: float, time_major: bool, gates
         t = first_departure(ref, got, tol, direction="backward")
         if t is not None:
             parts.append(f"it departs from t={t} going backward in time")
-    if gates and ref.shape[0] % gates == 0 and ref.shape[0] > 0:
-        size = ref.shape[0] // gates
-        errors = [relative_error(ref[k * size : (k + 1) * size], got[k * size : (k + 1) * size]) for k in range(gates)]
-        wrong = [GATE_NAMES[gates][k] for k, e in enumerate(errors) if e > tol]
-        if wrong and len(wrong) < gates:
-            parts.append(f"the {' and '.join(wrong)} gate rows are wrong, the others are right")
+    wrong = _wrong_gates(ref, got, tol, gates)
+    if wrong:
+        parts.append(f"the {' and '.join(wrong)} gate rows are wrong, the others are right")
     return ("; " + "; ".join(parts)) if parts else ""
+
+
+@dataclass(frozen=True)
+class Path:
+    """How the gradient of an input is computed, for the message when that input's gradient is wrong.
+
+    ``reaches`` maps each weight that sees the same gradient as the input to what
+    that gradient reaches (``{"U": "a(t)"}``): ``∇U = Σ ∇a(t) x(t)ᵀ`` is right
+    exactly when ``∇a(t)`` is (for inputs in general position), so when ``dU``
+    is right and ``dx`` is not, the mistake is in ``carried``, the last product
+    ``dx = ∇a(t) U``; when ``dU`` is wrong in some gates' rows, those gates'
+    gradient is wrong.
+    """
+
+    reaches: Mapping[str, str]
+    carried: str
+
+
+def _path_hint(
+    key: str, path: Path, expected: Mapping, actual: Mapping, tol: float, gated: Mapping, prefix: str
+) -> str:
+    """Which part of the input ``key``'s gradient is wrong, judged by the weights on its :class:`Path`."""
+    wrong = {}
+    for weight in path.reaches:
+        if weight not in expected or weight not in actual:
+            return ""
+        ref = np.asarray(expected[weight], dtype=np.float64)
+        try:
+            got = np.asarray(actual[weight], dtype=np.float64)
+        except (TypeError, ValueError):
+            return ""  # not an array: the weight's own comparison says so
+        if got.shape != ref.shape:
+            return ""
+        if not agrees(ref, got, relative_error(ref, got), tol):
+            wrong[weight] = _wrong_gates(ref, got, tol, gated.get(weight))
+    if not wrong:
+        names = " and ".join(prefix + w for w in path.reaches)
+        reached = " and ".join(path.reaches.values())
+        if len(path.reaches) == 1:
+            so = f"{names} is right, so the gradient reaching {reached} is right: the mistake is in carrying it"
+        else:
+            so = f"{names} are right, so the gradients reaching {reached} are right: the mistake is in carrying them"
+        return f"; {so} back to {key}, {path.carried}"
+    weight, gates = next(iter(wrong.items()))
+    if gates:
+        s = "s" if len(gates) > 1 else ""
+        return (
+            f"; {prefix}{weight} is wrong in the {' and '.join(gates)} gate rows only: "
+            f"the gradient reaching the {' and '.join(gates)} gate{s} is wrong"
+        )
+    return f"; {prefix}{weight} is wrong too, so the gradient reaching {path.reaches[weight]} is already wrong"
+
+
+def _mean_hint(ref: np.ndarray, got: np.ndarray, mean_over: int | None) -> str:
+    """A hint when ``got`` is ``ref / mean_over``: the gradient of a mean loss where the sum is asked for."""
+    if mean_over and relative_error(ref / mean_over, got) <= 1e-4:
+        return (
+            f"; it is the right gradient divided by {mean_over}, the gradient of the mean: "
+            "the loss is a sum over t and n"
+        )
+    return ""
 
 
 def compare(
@@ -373,31 +482,44 @@ def compare(
     time_major: Sequence[str] = (),
     gated: Mapping[str, int] | None = None,
     prefix: str = "",
+    paths: Mapping[str, Path] | None = None,
+    mean_over: int | None = None,
 ) -> None:
     """Raise a :class:`GradingError` naming the first quantity that differs from ``expected``.
 
     ``prefix`` turns an argument's name into its gradient's (``"d"``: ``W`` → ``dW``).
+    The message says where it departs (``time_major``: the time step; ``gated``:
+    the gate rows), for an input on one of ``paths`` which part of its gradient
+    is wrong, and whether it is the gradient of the mean over ``mean_over`` terms.
     """
-    gated = gated or {}
+    gated, paths = gated or {}, paths or {}
     for key, ref in expected.items():
         ref = np.asarray(ref, dtype=np.float64)
         got = as_array(name, prefix + key, actual[key], ref.shape)
         err = relative_error(ref, got)
-        if err > tol and np.abs(ref - got).max() > precision().floor:
-            where = _where(ref, got, tol, key in time_major, gated.get(key))
-            raise GradingError(
-                f"{name}: {prefix}{key} is wrong "
-                f"(relative error {err:.1e} against {against}, tolerance {tol:.0e}){where}{_rounding_hint(err)}"
-            )
+        if not agrees(ref, got, err, tol):
+            where = _mean_hint(ref, got, mean_over)  # when it says all, nothing else is needed
+            if not where:
+                where = _where(ref, got, tol, key in time_major, gated.get(key))
+                if key in paths:
+                    where += _path_hint(key, paths[key], expected, actual, tol, gated, prefix)
+                where += _rounding_hint(err)
+            error = f"relative error {err:.1e} against {against}, tolerance {tol:.0e}"
+            raise GradingError(f"{name}: {prefix}{key} is wrong ({error}){where}")
 
 
-def compare_states(name: str, expected: np.ndarray, actual) -> None:
-    """States over time ``(T, N, H)``: raise naming the first step, going forward, where they depart."""
+def compare_states(name: str, expected: np.ndarray, actual, reading: str = "forward") -> None:
+    """States over time ``(T, N, H)``: raise naming the first step in reading order where they depart.
+
+    ``reading="backward"`` is for states computed from t=T-1 down to 0 (a
+    right-to-left direction): the first wrong step is then the latest one.
+    """
     actual = as_array(name, "h", actual, expected.shape)
     err, tol = relative_error(expected, actual), precision().forward
-    if err > tol and np.abs(expected - actual).max() > precision().floor:
-        t = first_departure(expected, actual, tol, direction="forward")
-        raise GradingError(f"{name}: h is wrong from t={t} on (relative error {err:.1e}){_rounding_hint(err)}")
+    if not agrees(expected, actual, err, tol):
+        t = first_departure(expected, actual, tol, direction=reading)
+        since = "" if t is None else f" from t={t} {'on' if reading == 'forward' else 'down'}"
+        raise GradingError(f"{name}: h is wrong{since} (relative error {err:.1e}){_rounding_hint(err)}")
 
 
 def torch_comparison_enabled() -> bool:
@@ -435,22 +557,27 @@ def check_backward_three_ways(
     time_major: Sequence[str] = (),
     gated: Mapping[str, int] | None = None,
     tol: float | None = None,
+    *,
+    paths: Mapping[str, Path] | None = None,
+    mean_over: int | None = None,
 ) -> None:
     """Student gradients against rnncore's backward, central differences and torch autograd, in that order.
 
     ``tol`` defaults to the backward tolerance of the check's precision; with
     float32 inputs only rnncore's backward is compared (the float64 run has
-    compared the other two).
+    compared the other two). ``time_major``, ``gated``, ``paths`` and
+    ``mean_over`` shape the message (see :func:`compare`).
     """
     tol = precision().backward if tol is None else tol
-    compare(name, reference_grads, student_grads, tol, "rnncore's backward", time_major, gated, "d")
+    hints = {"paths": paths, "mean_over": mean_over}
+    compare(name, reference_grads, student_grads, tol, "rnncore's backward", time_major, gated, "d", **hints)
     if precision() is not FLOAT64 or at_scale():
         return
     numeric = numerical_gradients(reference_forward, inputs, dout, wrt=list(reference_grads))
-    compare(name, numeric, student_grads, DIFFERENCES_TOL, "finite differences", time_major, gated, "d")
+    compare(name, numeric, student_grads, DIFFERENCES_TOL, "finite differences", time_major, gated, "d", **hints)
     autograd_grads = _torch_twin_grads(twin, inputs, dout, list(reference_grads))
     if autograd_grads is not None:
-        compare(name, autograd_grads, student_grads, tol, "torch autograd", time_major, gated, "d")
+        compare(name, autograd_grads, student_grads, tol, "torch autograd", time_major, gated, "d", **hints)
 
 
 def rnn_params(rng, s: Shapes, gates: int = 1, scale: float = 0.5):
@@ -480,6 +607,9 @@ def grade_backward(
     twin: Callable | None = None,
     time_major: Sequence[str] = (),
     gated: Mapping[str, int] | None = None,
+    *,
+    paths: Mapping[str, Path] | None = None,
+    mean_over: int | None = None,
 ) -> None:
     """Grade what a student's backward returned, three ways.
 
@@ -491,6 +621,8 @@ def grade_backward(
         dout: the upstream gradient ``forward``'s output was contracted with.
         twin: the torch version of ``forward`` for autograd.
         time_major, gated: input names whose gradients are reported by time step / by gate rows.
+        paths: for input names (``"x"``), the :class:`Path` that tells which part of a wrong gradient is wrong.
+        mean_over: the number of terms of a summed loss, to recognise the gradient of their mean.
     """
     got = named_gradients(name, returned, order)
     check_backward_three_ways(
@@ -503,6 +635,8 @@ def grade_backward(
         twin,
         time_major,
         gated,
+        paths=paths,
+        mean_over=mean_over,
     )
 
 
@@ -512,12 +646,17 @@ def first_of(out):
 
 
 def compare_scalar(name: str, what: str, expected: float, actual, mean_over: int | None = None) -> None:
-    """A scalar such as a loss; ``mean_over`` adds a hint when ``actual`` is the mean instead of the sum."""
+    """A scalar such as a loss, within ``precision().forward · max(1, |expected|)``.
+
+    ``mean_over`` adds a hint when ``actual`` is the mean of that many terms instead of their sum.
+    """
     try:
         got = float(np.asarray(actual, dtype=np.float64))
     except (TypeError, ValueError):
-        raise GradingError(f"{name}: {what} must be a number, got {type(actual).__name__}") from None
-    if not np.isfinite(got) or abs(got - expected) > precision().forward * max(1.0, abs(expected)):
+        raise GradingError(f"{name}: {what} must be a number, got {describe(actual)}") from None
+    if not np.isfinite(got):
+        raise GradingError(f"{name}: {what} is NaN or infinite")
+    if not abs(got - expected) <= precision().forward * max(1.0, abs(expected)):  # NaN fails too
         error = abs(got - expected) / max(abs(expected), 1e-300)
         hint = _rounding_hint(error)
         if mean_over and abs(got - expected / mean_over) < 1e-6 * abs(expected / mean_over):

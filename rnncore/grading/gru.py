@@ -17,6 +17,9 @@ import numpy as np
 
 from rnncore import gru
 from rnncore.grading.engine import (
+    LONG,
+    WIDE,
+    Path,
     call_student,
     check_states_on_fresh_inputs,
     compare,
@@ -30,6 +33,15 @@ from rnncore.grading.engine import (
 )
 
 GATED = {"U": 3, "W": 3, "b": 3}
+CARRIED_TO_STATE = "dh ⊙ (1 − z) + r ⊙ (∇a_n W_n) + ∇a_r W_r + ∇a_z W_z"
+STEP_PATHS = {
+    "x": Path({"U": "the gates"}, "dx = ∇a U, the three gates' blocks together"),
+    "h_prev": Path({"W": "the gates"}, f"dh_prev = {CARRIED_TO_STATE}"),
+}
+SEQUENCE_PATHS = {
+    "x": Path({"U": "the gates"}, "dx(t) = ∇a(t) U, the three gates' blocks together"),
+    "h0": Path({"W": "the gates"}, f"dh0 = {CARRIED_TO_STATE} at the first step, dh the total gradient reaching it"),
+}
 
 
 def _step_inputs(rng, s):
@@ -93,7 +105,7 @@ def check_gru_forward(student: Callable, seed: int | None = None, trials: int = 
     )
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=WIDE)
 def check_gru_step_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``gru_step_backward(dh, cache) -> (dx, dh_prev, dU, dW, db)`` on :func:`gru_step_cache` caches."""
     from rnncore.torch_ref import gru_step_forward_torch
@@ -110,11 +122,20 @@ def check_gru_step_backward(student_backward: Callable, seed: int | None = None)
 
     order = ("dx", "dh_prev", "dU", "dW", "db")
     grade_backward(
-        "gru_step_backward", returned, order, reference, forward, inputs, dh, gru_step_forward_torch, gated=GATED
+        "gru_step_backward",
+        returned,
+        order,
+        reference,
+        forward,
+        inputs,
+        dh,
+        gru_step_forward_torch,
+        gated=GATED,
+        paths=STEP_PATHS,
     )
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=LONG)
 def check_gru_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """``gru_backward(dh, caches) -> (dx, dh0, dU, dW, db)`` on the caches of ``student_forward``."""
     from rnncore.torch_ref import gru_forward_torch
@@ -131,4 +152,16 @@ def check_gru_backward(student_forward: Callable, student_backward: Callable, se
         return gru.gru_forward(**kw)[0]
 
     order = ("dx", "dh0", "dU", "dW", "db")
-    grade_backward("gru_backward", returned, order, reference, forward, inputs, dh, gru_forward_torch, ("x",), GATED)
+    grade_backward(
+        "gru_backward",
+        returned,
+        order,
+        reference,
+        forward,
+        inputs,
+        dh,
+        gru_forward_torch,
+        ("x",),
+        GATED,
+        paths=SEQUENCE_PATHS,
+    )

@@ -22,7 +22,9 @@ from rnncore import leaky, rnn
 from rnncore.grading.engine import (
     DIFFERENCES_TOL,
     FLOAT64,
+    LONG,
     GradingError,
+    Path,
     as_array,
     call_student,
     check_states_on_fresh_inputs,
@@ -40,6 +42,12 @@ from rnncore.jacobians import rnn_jacobians
 from rnncore.optim import clip_by_global_norm, global_norm
 
 JACOBIAN_EPS = 1e-6
+LEAKY_PATHS = {
+    "x": Path({"U": "a(t)"}, "dx(t) = ∇a(t) U"),
+    "h0": Path(
+        {"W": "a(t)"}, "dh0 = α ⊙ δh(0) + ∇a(0) W, δh(0) the total gradient reaching the first state: the leak and W"
+    ),
+}
 
 
 def _run_from(h_t: np.ndarray, t: int, x: np.ndarray, U, W, b) -> np.ndarray:
@@ -174,7 +182,7 @@ def check_leaky_forward(student: Callable, seed: int | None = None, trials: int 
     )
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=LONG)
 def check_leaky_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``leaky_backward(dh, cache) -> (dx, dh0, dU, dW, db, dalpha)`` on caches ``(x, hs, h_hat, U, W, alpha)``."""
     from rnncore.torch_ref import leaky_forward_torch
@@ -191,4 +199,15 @@ def check_leaky_backward(student_backward: Callable, seed: int | None = None) ->
         return leaky.leaky_forward(**kw)[0]
 
     order = ("dx", "dh0", "dU", "dW", "db", "dalpha")
-    grade_backward("leaky_backward", returned, order, reference, forward, inputs, dh, leaky_forward_torch, ("x",))
+    grade_backward(
+        "leaky_backward",
+        returned,
+        order,
+        reference,
+        forward,
+        inputs,
+        dh,
+        leaky_forward_torch,
+        ("x",),
+        paths=LEAKY_PATHS,
+    )

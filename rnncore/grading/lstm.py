@@ -17,7 +17,10 @@ import numpy as np
 
 from rnncore import lstm
 from rnncore.grading.engine import (
+    LONG,
+    WIDE,
     GradingError,
+    Path,
     call_student,
     check_states_on_fresh_inputs,
     compare,
@@ -30,6 +33,17 @@ from rnncore.grading.engine import (
 )
 
 GATED = {"U": 4, "W": 4, "b": 4}
+# dU is right exactly when the gradients reaching the gates are, and then δc = dc + dh ⊙ o ⊙ (1 − tanh²(c)) is too.
+STEP_PATHS = {
+    "x": Path({"U": "the gates"}, "dx = ∇a U, the four gates' blocks together"),
+    "h_prev": Path({"W": "the gates"}, "the state path: dh_prev = ∇a W"),
+    "c_prev": Path({"U": "the gates (and so δc)"}, "the cell path: dc_prev = δc ⊙ f"),
+}
+SEQUENCE_PATHS = {
+    "x": Path({"U": "the gates"}, "dx(t) = ∇a(t) U, the four gates' blocks together"),
+    "h0": Path({"W": "the gates"}, "the state path: dh0 = ∇a(0) W, from the first step"),
+    "c0": Path({"U": "the gates (and so δc)"}, "the cell path: dc0 = δc(0) ⊙ f(0), from the first step"),
+}
 
 
 def _step_inputs(rng, s):
@@ -106,7 +120,7 @@ def check_lstm_forward(student: Callable, seed: int | None = None, trials: int =
     )
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=WIDE)
 def check_lstm_step_backward(student_backward: Callable, seed: int | None = None) -> None:
     """``lstm_step_backward(dh, dc, cache) -> (dx, dh_prev, dc_prev, dU, dW, db)`` on :func:`lstm_step_cache` caches."""
     from rnncore.torch_ref import lstm_step_forward_torch
@@ -132,10 +146,11 @@ def check_lstm_step_backward(student_backward: Callable, seed: int | None = None
         (dh, dc),
         lstm_step_forward_torch,
         gated=GATED,
+        paths=STEP_PATHS,
     )
 
 
-@in_both_precisions(backward=True)
+@in_both_precisions(scale=LONG)
 def check_lstm_backward(student_forward: Callable, student_backward: Callable, seed: int | None = None) -> None:
     """``lstm_backward(dh, caches) -> (dx, dh0, dc0, dU, dW, db)`` on the caches of ``student_forward``."""
     from rnncore.torch_ref import lstm_forward_torch
@@ -152,4 +167,16 @@ def check_lstm_backward(student_forward: Callable, student_backward: Callable, s
         return lstm.lstm_forward(**kw)[0]
 
     order = ("dx", "dh0", "dc0", "dU", "dW", "db")
-    grade_backward("lstm_backward", returned, order, reference, forward, inputs, dh, lstm_forward_torch, ("x",), GATED)
+    grade_backward(
+        "lstm_backward",
+        returned,
+        order,
+        reference,
+        forward,
+        inputs,
+        dh,
+        lstm_forward_torch,
+        ("x",),
+        GATED,
+        paths=SEQUENCE_PATHS,
+    )
