@@ -7,6 +7,9 @@ gradebook is SQLite; set RNN_GRADEBOOK to put it elsewhere (any SQLAlchemy URL).
 """
 
 import os
+import warnings
+
+from sqlalchemy.exc import SAWarning
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -23,13 +26,13 @@ c.FileNameCollectorPlugin.named_regexp = os.environ.get(
 )
 # Restore the test cells of a submission without reporting the untouched ones
 # as changed (nbgrader's own OverwriteCells does: jupyter/nbgrader#1961).
-from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, OverwriteKernelspec  # noqa: E402
 
-from rnncore.grading.nbgrader_cells import RestoreTestCells  # noqa: E402
+from rnncore.grading.nbgrader_cells import RecordDuplicates, RestoreTestCells  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
-    DeduplicateIds,
+    RecordDuplicates,
     OverwriteKernelspec,
     RestoreTestCells,
     CheckCellMetadata,
@@ -55,3 +58,7 @@ if os.environ.get("RNN_ISOLATED_GRADING", "1") == "1":
 c.ExecutePreprocessor.timeout = 300
 # Regenerating a release must not fail because an older one exists.
 c.GenerateAssignment.force = True
+# nbgrader's autograde adds submissions through relationships of objects not yet in its session, and
+# SQLAlchemy warns three times per student that it will not cascade them (nbgrader adds them itself
+# right after; the rows are all there). Silenced by exact message, so that any other warning stands out.
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", category=SAWarning)

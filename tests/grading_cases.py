@@ -158,6 +158,69 @@ BPTT_ALTERNATIVE = {
     return da @ U, carry, np.einsum("tnh,tnd->hd", da, x), np.einsum("tnh,tnk->hk", da, hp), da.sum(axis=(0, 1))""",
 }
 
+# Slow but correct: one example (and one step) at a time. At the checks' large shapes (256 examples)
+# they must still return well within the backward time limit, which numerical differentiation cannot.
+BPTT_SLOW = {
+    "rnn_step_backward": """def rnn_step_backward(dh, cache):
+    dx, dh_prev = np.zeros_like(cache.x), np.zeros_like(cache.h_prev)
+    dU, dW, db = np.zeros_like(cache.U), np.zeros_like(cache.W), np.zeros(cache.U.shape[0])
+    for n in range(dh.shape[0]):
+        da = dh[n] * (1 - cache.h[n] ** 2)
+        dx[n], dh_prev[n] = cache.U.T @ da, cache.W.T @ da
+        dU += np.outer(da, cache.x[n])
+        dW += np.outer(da, cache.h_prev[n])
+        db += da
+    return dx, dh_prev, dU, dW, db""",
+    "rnn_backward": """def rnn_backward(dh, caches):
+    T, N = dh.shape[:2]
+    dx = np.zeros((T, N, caches[0].x.shape[1]))
+    dU, dW, db = np.zeros_like(caches[0].U), np.zeros_like(caches[0].W), np.zeros(dh.shape[2])
+    dh0 = np.zeros_like(dh[0])
+    for n in range(N):
+        carry = np.zeros(dh.shape[2])
+        for t in reversed(range(T)):
+            c = caches[t]
+            da = (dh[t, n] + carry) * (1 - c.h[n] ** 2)
+            dx[t, n], carry = c.U.T @ da, c.W.T @ da
+            dU += np.outer(da, c.x[n])
+            dW += np.outer(da, c.h_prev[n])
+            db += da
+        dh0[n] = carry
+    return dx, dh0, dU, dW, db""",
+    "sequence_loss_backward": """def sequence_loss_backward(h, V, c, y):
+    T, N = y.shape
+    loss, dh, dV, dc = 0.0, np.zeros_like(h), np.zeros_like(V), np.zeros_like(c)
+    for t in range(T):
+        for n in range(N):
+            o = V @ h[t, n] + c
+            p = np.exp(o - o.max())
+            p /= p.sum()
+            loss -= np.log(p[y[t, n]])
+            p[y[t, n]] -= 1
+            dh[t, n] = V.T @ p
+            dV += np.outer(p, h[t, n])
+            dc += p
+    return loss, dh, dV, dc""",
+}
+
+LSTM_SLOW = {
+    "lstm_step_backward": """def lstm_step_backward(dh, dc, cache):
+    x, h_prev, c_prev, i, f, g, o, c, U, W = cache
+    dx, dh_prev, dc_prev = np.zeros_like(x), np.zeros_like(h_prev), np.zeros_like(c_prev)
+    dU, dW, db = np.zeros_like(U), np.zeros_like(W), np.zeros(U.shape[0])
+    for n in range(x.shape[0]):
+        tc = np.tanh(c[n])
+        dcn = dc[n] + dh[n] * o[n] * (1 - tc**2)
+        gates = (dcn * g[n] * i[n] * (1 - i[n]), dcn * c_prev[n] * f[n] * (1 - f[n]),
+                 dcn * i[n] * (1 - g[n] ** 2), dh[n] * tc * o[n] * (1 - o[n]))
+        da = np.concatenate(gates)
+        dx[n], dh_prev[n], dc_prev[n] = U.T @ da, W.T @ da, dcn * f[n]
+        dU += np.outer(da, x[n])
+        dW += np.outer(da, h_prev[n])
+        db += da
+    return dx, dh_prev, dc_prev, dU, dW, db""",
+}
+
 LSTM_WRONG = {
     # the candidate squashed by σ instead of tanh
     "lstm_step_forward": """def lstm_step_forward(x, h_prev, c_prev, U, W, b):
@@ -555,7 +618,7 @@ CASES = {
     "lstm": {
         "points": {"lstm_step_forward": 2, "lstm_step_backward": 4, "lstm_forward": 2, "lstm_backward": 4},
         "wrong": LSTM_WRONG,
-        "alternatives": [LSTM_ALTERNATIVE, LSTM_ALTERNATIVE_2],
+        "alternatives": [LSTM_ALTERNATIVE, LSTM_ALTERNATIVE_2, LSTM_SLOW],
         "feedback": {
             "lstm_step_forward": "with zero weights c = f ⊙ c_prev",
             "lstm_step_backward": "dc_prev is wrong",
@@ -566,7 +629,7 @@ CASES = {
     "bptt": {
         "points": {"rnn_step_backward": 3, "rnn_backward": 5, "sequence_loss_backward": 3},
         "wrong": BPTT_WRONG,
-        "alternatives": [BPTT_ALTERNATIVE, BPTT_ALTERNATIVE_2],
+        "alternatives": [BPTT_ALTERNATIVE, BPTT_ALTERNATIVE_2, BPTT_SLOW],
         "feedback": {
             "rnn_step_backward": "db is the sum of dh",
             # the visible test catches the missing carry first
@@ -619,7 +682,7 @@ CASES.update(
             "feedback": {
                 "bidirectional_forward": "has read only x[T-1]",
                 "bidirectional_backward": "dx is wrong",
-                "decoder_loss": "reads y(t), the target it should predict",
+                "decoder_loss": "reads y[t], the target it should predict",
                 "decoder_backward": "dE is wrong",
             },
         },

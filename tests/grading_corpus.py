@@ -17,6 +17,7 @@ it deserves and the status the grader must record for it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,36 +201,192 @@ def _without_tests(nb):
     nb.cells = [c for c in nb.cells if c not in _test_cells(nb)]
 
 
-FINITE_DIFFERENCES = {
-    # Assignment 2 by central differences of the handed-out step, not by backprop; rnn_backward honest (5 points).
-    "bptt": (
-        {
-            "rnn_step_backward": """def central_differences(f, inputs):
+# Backward passes by numerical differentiation of the student's own forward, not by backprop.
+# Each scheme gives the derivative along one coordinate, ``along(delta)`` being the function there.
+DIFFERENCE_SCHEMES = {
+    "two_point": """def derivative(along):
+    return (along(1e-6) - along(-1e-6)) / 2e-6""",
+    # two central differences combined by Richardson extrapolation: error O(h^4)
+    "four_point_richardson": """def derivative(along):
+    def central(h):
+        return (along(h) - along(-h)) / (2 * h)
+    return (4 * central(5e-4) - central(1e-3)) / 3""",
+    # four central differences, three rounds of Richardson extrapolation: error O(h^8)
+    "eight_point_richardson": """def derivative(along):
+    row = [(along(h) - along(-h)) / (2 * h) for h in (1e-2, 5e-3, 2.5e-3, 1.25e-3)]
+    for k in (1, 2, 3):
+        row = [(4**k * fine - coarse) / (4**k - 1) for coarse, fine in zip(row, row[1:])]
+    return row[0]""",
+    # the complex step: exact to rounding, as the forward is analytic
+    "complex_step": """def derivative(along):
+    return along(1e-30j).imag / 1e-30""",
+}
+
+NUMERICAL_BACKWARD = """
+def numerical_gradients(f, inputs):
     grads = []
     for name, value in inputs.items():
-        grad = np.zeros_like(value)
+        grad = np.zeros(value.shape)
         for index in np.ndindex(value.shape):
-            moved = [dict(inputs, **{name: value.copy()}) for _ in range(2)]
-            moved[0][name][index] += 1e-6
-            moved[1][name][index] -= 1e-6
-            grad[index] = (f(**moved[0]) - f(**moved[1])) / 2e-6
+            def along(delta):
+                moved = dict(inputs)
+                moved[name] = value.astype(complex)
+                moved[name][index] += delta
+                return np.real_if_close(f(**moved)) if isinstance(delta, float) else f(**moved)
+            grad[index] = np.real(derivative(along))
         grads.append(grad)
     return grads
+
 
 def rnn_step_backward(dh, cache):
     b = (np.arctanh(cache.h) - cache.x @ cache.U.T - cache.h_prev @ cache.W.T)[0]
     inputs = {"x": cache.x, "h_prev": cache.h_prev, "U": cache.U, "W": cache.W, "b": b}
-    return tuple(central_differences(lambda **kw: (rnn_step_forward(**kw)[0] * dh).sum(), inputs))""",
-            "sequence_loss_backward": """def sequence_loss_backward(h, V, c, y):
+    def step(x, h_prev, U, W, b):
+        return (np.tanh(x @ U.T + h_prev @ W.T + b) * dh).sum()
+    return tuple(numerical_gradients(step, inputs))
+
+
+def sequence_loss_backward(h, V, c, y):
     def loss(h, V, c):
         o = h @ V.T + c
-        o = o - o.max(axis=-1, keepdims=True)
         return -(np.take_along_axis(o, y[..., None], -1)[..., 0] - np.log(np.exp(o).sum(-1))).sum()
-    return (loss(h, V, c), *central_differences(loss, {"h": h, "V": V, "c": c}))""",
-        },
-        5,
-    ),
-}
+    return (float(np.real(loss(h, V, c))), *numerical_gradients(loss, {"h": h, "V": V, "c": c}))
+"""
+
+
+def numerical_differentiation(scheme: str) -> dict[str, str]:
+    """Assignment 2 with both backward passes by numerical differentiation; rnn_backward honest (5 points)."""
+    code = DIFFERENCE_SCHEMES[scheme] + "\n" + NUMERICAL_BACKWARD
+    return {"rnn_step_backward": code, "sequence_loss_backward": "# defined with rnn_step_backward"}
+
+
+# --------------------------------------------------------------------------- order, captured references, flags
+
+SUBSTITUTION = re.compile(r"grading\.substitute\(globals\(\), (\w+)=")
+
+
+def substitutions(assignment: str) -> list[tuple[str, str]]:
+    """``(graded function, function its hidden test substitutes a reference for)``, from the instructor's notebook."""
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    pairs = []
+    for cell in nb.cells:
+        name = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if name.startswith("test_"):
+            pairs += [(name.removeprefix("test_"), victim) for victim in SUBSTITUTION.findall(cell.source)]
+    return pairs
+
+
+# No implementation: calls a reference that a check substituted, found in the sandbox's packages or
+# saved in STOLEN by the accomplice below while its own check ran.
+THIEF = """STOLEN = globals().setdefault("STOLEN", {{}})
+
+def {victim}(*args):
+    import importlib, pkgutil
+    if "{victim}" in STOLEN:
+        return STOLEN["{victim}"](*args)
+    for k in range(1, 20):
+        try:
+            package = importlib.import_module(f"reference_{{k}}")
+        except ImportError:
+            break
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for name in ("{victim}", "{victim}_reference"):
+                if callable(getattr(module, name, None)):
+                    return getattr(module, name)(*args)
+    raise NotImplementedError
+"""
+
+# Honest, but keeps what it finds under the victim's name while it is graded: the substituted reference.
+ACCOMPLICE = """{honest}
+
+_honest_{function} = {function}
+
+def {function}(*args):
+    globals().setdefault("STOLEN", {{}})["{victim}"] = globals()["{victim}"]
+    return _honest_{function}(*args)
+"""
+
+
+def _grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _test_moved_to_the_end(victim: str) -> Callable:
+    def reshape(nb):
+        cell = next(c for c in nb.cells if _grade_id(c) == f"test_{victim}")
+        nb.cells.remove(cell)
+        nb.cells.append(cell)
+
+    return reshape
+
+
+def _test_deleted_and_answer_moved_to_the_end(victim: str) -> Callable:
+    """nbgrader puts a deleted test cell back after its answer cell: here, at the end."""
+
+    def reshape(nb):
+        nb.cells = [c for c in nb.cells if _grade_id(c) != f"test_{victim}"]
+        answer = next(c for c in nb.cells if _grade_id(c) == victim)
+        nb.cells.remove(answer)
+        nb.cells.append(answer)
+
+    return reshape
+
+
+def _flagged(grade_id: str, **flags) -> Callable:
+    def reshape(nb):
+        cell = next(c for c in nb.cells if _grade_id(c) == grade_id)
+        cell.metadata["nbgrader"].update(flags)
+
+    return reshape
+
+
+def honest_score(assignment: str, replace: dict[str, str]) -> float:
+    """What the instructor's notebook with ``replace``d answers earns, graded in process in the release's order."""
+    from test_grading_cases import graded_outcomes
+
+    points = CASES[assignment]["points"]
+    return float(sum(points[fn] for fn in points if graded_outcomes(assignment, replace)[f"test_{fn}"] == ""))
+
+
+def order_attacks(assignment: str) -> dict[str, Submission]:
+    """Each substituted reference, captured by a moved, or deleted and restored, test of the function it stands for.
+
+    The thief earns nothing when checks run in the release's order, each in a fresh sandbox: it earns
+    what the notebook earns with the victim left unanswered.
+    """
+    suite = {}
+    for function, victim in substitutions(assignment):
+        replace = {
+            victim: THIEF.format(victim=victim),
+            function: ACCOMPLICE.format(honest=instructor_code(assignment, function), function=function, victim=victim),
+        }
+        score = honest_score(assignment, {victim: released_code(assignment, victim)})
+        for how, reshape in (
+            ("moves_the_test_of", _test_moved_to_the_end(victim)),
+            ("deletes_the_test_and_moves", _test_deleted_and_answer_moved_to_the_end(victim)),
+        ):
+            suite[f"{how}_{victim}"] = Submission(replace, score, reshape=reshape, suite="hostile")
+    return suite
+
+
+# In an answer cell the student flags as locked: imports of rnncore's implementations and the grader's
+# references, which a grader reading handouts from the submission's locked cells would hand out.
+LOCKED_IMPORTS = """import importlib
+for _module in ("rnn", "lstm", "gru", "leaky", "jacobians", "optim", "attention", "bidirectional", "seq2seq",
+                "grading.recurrence", "grading.bptt", "grading.long_term", "grading.lstm", "grading.gru",
+                "grading.architectures", "grading.attention"):
+    try:
+        _found = importlib.import_module("rnncore." + _module)
+    except ImportError:
+        continue
+    for _name in {functions}:
+        for _candidate in (_name, _name + "_reference"):
+            if callable(getattr(_found, _candidate, None)):
+                globals()[_name] = getattr(_found, _candidate)
+import rnncore.rnn, rnncore.lstm, rnncore.gru, rnncore.attention, rnncore.bidirectional, rnncore.seq2seq
+import rnncore.grading.bptt, rnncore.grading.lstm, rnncore.grading.gru, rnncore.grading.attention
+"""
 
 
 def hostile_suite(assignment: str) -> dict[str, Submission]:
@@ -250,12 +407,19 @@ def hostile_suite(assignment: str) -> dict[str, Submission]:
     suite["turns_tests_into_markdown"] = Submission({}, 0, solved=False, reshape=_to_markdown, suite="hostile")
     suite["changes_test_metadata"] = Submission({}, 0, solved=False, reshape=_more_points, suite="hostile")
     suite["deletes_the_test_cells"] = Submission({}, 0, solved=False, reshape=_without_tests, suite="hostile")
-    suite["does_not_parse"] = Submission(
-        {first: stub.replace("):", ")", 1)}, 0, status="malformed", solved=False, suite="hostile"
+    # a syntax error is the student's mistake, reported as such, not tampering
+    suite["does_not_parse"] = Submission({first: stub.replace("):", ")", 1)}, 0, solved=False, suite="hostile")
+    if assignment == "bptt":
+        for scheme in DIFFERENCE_SCHEMES:
+            suite[f"numerical_{scheme}"] = Submission(numerical_differentiation(scheme), 5, suite="hostile")
+    suite.update(order_attacks(assignment))
+    suite["locks_its_answer_cell"] = Submission(
+        {first: LOCKED_IMPORTS.format(functions=functions)},
+        honest_score(assignment, {first: stub}),
+        solved=True,
+        reshape=_flagged(first, locked=True),
+        suite="hostile",
     )
-    if assignment in FINITE_DIFFERENCES:
-        replace, score = FINITE_DIFFERENCES[assignment]
-        suite["finite_differences"] = Submission(replace, score, suite="hostile")
     return suite
 
 
@@ -270,6 +434,13 @@ def _mapped(value, change):
     if isinstance(value, np.ndarray | np.generic | float):
         return change(np.asarray(value, dtype=np.float64))
     return value
+
+
+def _planted(a, value):
+    a = a.copy()
+    if a.size:
+        a.flat[a.size // 2] = value
+    return a
 """
 
 # Body of a wrapper around the honest function; (body, loses its points, status).
@@ -286,6 +457,9 @@ FAULTS = {
     "returns_inf": ("return _mapped(honest(*args), lambda a: np.full(a.shape, np.inf))", True, "graded"),
     "returns_wrong_shapes": ("return _mapped(honest(*args), lambda a: np.zeros(a.size + 1))", True, "graded"),
     "returns_float16": ("return _mapped(honest(*args), lambda a: a.astype(np.float16))", True, "graded"),
+    # right everywhere but one entry, so large that the norms of a naive relative error overflow to NaN
+    "plants_one_huge_entry": ("return _mapped(honest(*args), lambda a: _planted(a, 1e200))", True, "graded"),
+    "plants_one_huge_negative_entry": ("return _mapped(honest(*args), lambda a: _planted(a, -1e300))", True, "graded"),
     # floods of output that the grader must drop, from a function that is right
     "prints_ten_million_lines": (
         "print('line\\n' * 10**7)\n    import os\n    os.write(1, b'x\\n' * 10**7)\n    return honest(*args)",

@@ -111,3 +111,116 @@ def test_the_corpus_scores_as_intended_twice_in_shuffled_order(course, assignmen
     run_nbgrader(["generate_feedback", assignment, f"--CourseDirectory.student_id={student}"], course)
     page = course / "feedback" / student / assignment / f"{assignment}.html"
     assert CASES[assignment]["feedback"][function] in page.read_text().replace("&#x27;", "'")
+
+
+# --------------------------------------------------------------------------- what the student is told
+
+TAMPERED = "bptt"
+
+
+def _cell(nb, grade_id: str):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def _set(grade_id: str, **flags):
+    def reshape(nb):
+        _cell(nb, grade_id).metadata["nbgrader"].update(flags)
+
+    return reshape
+
+
+def _as_markdown(grade_id: str):
+    def reshape(nb):
+        cell = _cell(nb, grade_id)
+        cell.cell_type = "markdown"
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+
+    return reshape
+
+
+def _moved_to_the_end(grade_id: str):
+    def reshape(nb):
+        cell = _cell(nb, grade_id)
+        nb.cells.remove(cell)
+        nb.cells.append(cell)
+
+    return reshape
+
+
+def _duplicated(grade_id: str):
+    def reshape(nb):
+        cell = _cell(nb, grade_id)
+        copy = nbformat.from_dict(cell)
+        copy["id"] = f"{cell.get('id', 'cell')}-copy"
+        nb.cells.insert(nb.cells.index(cell), copy)
+
+    return reshape
+
+
+def _deleted(grade_id: str):
+    def reshape(nb):
+        nb.cells.remove(_cell(nb, grade_id))
+
+    return reshape
+
+
+# Each nbgrader flag or cell type a student can change on an answer or test cell, and each change of
+# structure: (reshape, cell the note is about, what the log says of it). Every one earns full marks.
+STEP, TEST = "rnn_step_backward", "test_rnn_step_backward"
+RESTORED = {
+    "answer_locked": (_set(STEP, locked=True), STEP, "changed (locked) and restored"),
+    "answer_graded": (_set(STEP, grade=True, points=100), STEP, "changed (grade, points) and restored"),
+    "answer_not_solution": (_set(STEP, solution=False), STEP, "changed (solution) and restored"),
+    "test_not_graded": (_set(TEST, grade=False), TEST, "changed (grade) and restored"),
+    "test_solution": (_set(TEST, solution=True), TEST, "changed (solution) and restored"),
+    "test_unlocked": (_set(TEST, locked=False), TEST, "changed (locked) and restored"),
+    "test_more_points": (_set(TEST, points=100), TEST, "changed (points) and restored"),
+    "test_markdown": (_as_markdown(TEST), TEST, "changed (cell type) and restored"),
+    "test_moved": (_moved_to_the_end(TEST), TEST, "was moved; it was graded in the assignment's order"),
+    "test_deleted": (_deleted(TEST), TEST, "was deleted; the grader put it back"),
+    "test_duplicated": (_duplicated(TEST), TEST, "was duplicated; only this copy was graded"),
+}
+
+
+def test_changed_flags_and_cells_are_restored_and_reported(course):
+    from grading_corpus import Submission, full_marks
+
+    for name, (reshape, _, _) in RESTORED.items():
+        write(course, TAMPERED, f"restored_{name}", Submission({}, full_marks(TAMPERED), reshape=reshape))
+    log = run_nbgrader(["autograde", TAMPERED, "--CourseDirectory.student_id=restored_*"], course, **LIMITS).stderr
+    got = scores(course, TAMPERED)
+    assert {n: got[f"restored_{n}"] for n in RESTORED} == dict.fromkeys(RESTORED, full_marks(TAMPERED))
+    notes = dict(re.findall(r"\] (restored_\w+: \w+): (.*)", log))
+    for name, (_, cell, said) in RESTORED.items():
+        assert said in notes.get(f"restored_{name}: {cell}", ""), (name, notes)
+    # the note reaches the student's feedback, in the test cell, and costs nothing
+    run_nbgrader(["generate_feedback", TAMPERED, "--CourseDirectory.student_id=restored_test_moved"], course)
+    page = (course / "feedback" / "restored_test_moved" / TAMPERED / f"{TAMPERED}.html").read_text()
+    assert "Note from the grader: this test cell was moved" in page.replace("&#x27;", "'")
+
+
+def test_a_students_own_errors_are_reported_with_their_line(course):
+    from grading_corpus import Submission, full_marks, released_code
+
+    stub = released_code(TAMPERED, STEP)
+    wrong = {
+        "syntax": (stub.replace("):", ")", 1), "your cell `rnn_step_backward` raised SyntaxError at line 1"),
+        "import": (
+            "from rnncore.rnn import rnn_step_backward\n",
+            "raised ImportError at line 1: cannot import name 'rnn_step_backward'",
+        ),
+    }
+    points = CASES[TAMPERED]["points"][STEP]
+    for name, (source, _) in wrong.items():
+        write(course, TAMPERED, f"own_{name}", Submission({STEP: source}, full_marks(TAMPERED) - points))
+    log = run_nbgrader(["autograde", TAMPERED, "--CourseDirectory.student_id=own_*"], course, **LIMITS).stderr
+    got = scores(course, TAMPERED)
+    for name, (_, said) in wrong.items():
+        assert got[f"own_{name}"] == full_marks(TAMPERED) - points
+        assert f"own_{name}: graded in" in log, "a student's own error is no reason to call the submission malformed"
+        assert said in log
+        run_nbgrader(["generate_feedback", TAMPERED, f"--CourseDirectory.student_id=own_{name}"], course)
+        page = (course / "feedback" / f"own_{name}" / TAMPERED / f"{TAMPERED}.html").read_text()
+        assert said in page.replace("&#x27;", "'").replace("&#96;", "`")
+    assert "SAWarning" not in log and "SADeprecationWarning" not in log

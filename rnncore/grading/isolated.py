@@ -26,7 +26,7 @@ import logging
 import os
 import textwrap
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import nbformat
 import numpy as np
@@ -35,6 +35,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from rnncore import grading
 from rnncore.grading import handouts
 from rnncore.grading.engine import GradingError
+from rnncore.grading.nbgrader_cells import SANITIZED
 from rnncore.grading.remote import RemoteFunction, RemoteNamespace, StudentError
 from rnncore.grading.sandbox import Limits, SandboxDied, Session, detect_isolation
 
@@ -57,13 +58,76 @@ def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
 
 
+def grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
 def handed_out(code_cells) -> dict:
-    """What of rnncore the assignment hands out: the imports in its locked cells, which nbgrader restores.
+    """What of rnncore a notebook's locked cells import (for a notebook graded without its gradebook).
 
     Whatever else a student imports from rnncore is not in the sandbox.
     """
     locked = [c.source for c in code_cells if c.metadata.get("nbgrader", {}).get("locked") and not is_test_cell(c)]
     return handouts.requested_by(locked)
+
+
+@dataclass(frozen=True)
+class Release:
+    """The instructor's notebook as released: its nbgrader cells in order, and what of rnncore it hands out.
+
+    ``cells`` is ``(grade_id, kind)`` in the release's order, ``kind`` one of
+    "test", "answer" or "locked". Taken from the gradebook, never from the
+    submission, so neither a moved cell nor a forged flag can change the order
+    in which checks run or what the sandbox is handed.
+    """
+
+    cells: tuple[tuple[str, str], ...]
+    handouts: dict
+
+    @property
+    def tests(self) -> list[str]:
+        return [name for name, kind in self.cells if kind == "test"]
+
+    def answers_before(self, test: str) -> list[str]:
+        """The answer cells the release puts before ``test``: the code that test may rely on."""
+        names = [name for name, _ in self.cells]
+        return [name for name, kind in self.cells[: names.index(test)] if kind == "answer"]
+
+
+def _kind(graded: bool, solution: bool) -> str:
+    return "test" if graded and not solution else "answer" if solution else "locked"
+
+
+def release_from_gradebook(db_url: str, notebook: str, assignment: str) -> Release:
+    """The release as the gradebook recorded it at ``nbgrader generate_assignment``.
+
+    The gradebook lists a notebook's source cells in the order they were
+    recorded, which is the release's (nbgrader's ``add_missing_cells`` relies
+    on the same order).
+    """
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        source = gb.find_notebook(notebook, assignment)
+        graded = {c.name for c in source.grade_cells}
+        answers = {c.name for c in source.solution_cells}
+        cells = tuple((c.name, _kind(c.name in graded, c.name in answers)) for c in source.source_cells)
+        locked = [
+            c.source
+            for c in source.source_cells
+            if c.locked and c.cell_type == "code" and c.name not in graded and c.name not in answers
+        ]
+    return Release(cells, handouts.requested_by(locked))
+
+
+def release_from_notebook(nb) -> Release:
+    """The notebook itself taken as the release: for notebooks graded without a gradebook (tests, benchmarks)."""
+    cells = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade_id"):
+            cells.append((meta["grade_id"], _kind(bool(meta.get("grade")), bool(meta.get("solution")))))
+    return Release(tuple(cells), handed_out([c for c in nb.cells if c.cell_type == "code"]))
 
 
 def limits_from_environment() -> Limits:
@@ -87,44 +151,97 @@ class StudentNames(dict):
         return RemoteFunction(self.session, name)
 
 
+@dataclass(frozen=True)
+class CellError:
+    """An error a student's cell raised while it ran: shown with the checks that fail after it."""
+
+    cell: str  # how the student knows the cell: its answer cell's name, or its place among the code cells
+    kind: str  # the exception's type, e.g. "SyntaxError"
+    message: str
+    line: int | None
+
+    def __str__(self) -> str:
+        where = f" at line {self.line}" if self.line else ""
+        hint = ""
+        if self.kind in ("ImportError", "ModuleNotFoundError") and "rnncore" in self.message:
+            hint = " (of rnncore, only what the assignment's given cells import is there when grading)"
+        return f"your cell {self.cell} raised {self.kind}{where}: {self.message}{hint}"
+
+
+class Sessions:
+    """Sandboxed sessions for one submission, each started one ahead so it is ready when a test needs it."""
+
+    def __init__(self, limits: Limits, handouts: dict):
+        self.limits, self.handouts = limits, handouts
+        self.spare: Session | None = None
+        self.peak_bytes = 0
+
+    def start(self) -> Session:
+        session, self.spare = self.spare, None
+        return session if session is not None else Session(self.limits, self.handouts)
+
+    def start_ahead(self) -> None:
+        if self.spare is None:
+            self.spare = Session(self.limits, self.handouts)
+
+    def retire(self, session: Session | None) -> None:
+        if session is not None:
+            session.close()
+            self.peak_bytes = max(self.peak_bytes, session.peak_bytes)
+
+    def close(self) -> None:
+        self.retire(self.spare)
+        self.spare = None
+
+
 class Runner:
-    """A sandboxed session that has run the notebook's code cells so far, restarted if it breaks."""
+    """A fresh sandboxed session that runs the answer cells one test needs, restarted if it breaks.
 
-    def __init__(self, limits: Limits, handouts: dict | None = None):
-        self.limits, self.handouts = limits, handouts or {}
-        self.cells, self.session, self.status = [], None, "graded"
-        self.peak_bytes = 0  # over every session this submission needed
+    A cell that ends the process or never finishes is left out when the
+    session restarts, and (``broken``, shared by the submission's runners) in
+    every later session too.
+    """
 
-    def run_cell(self, source: str) -> None:
-        """Run an answer cell, as a kernel would: an error in it does not stop the next ones.
+    def __init__(self, sessions: Sessions, broken: set[int]):
+        self.sessions, self.broken = sessions, broken
+        self.cells: list[tuple[int, str, str]] = []  # (index among code cells, label, source) run so far
+        self.session: Session | None = None
+        self.status = "graded"
+        self.errors: list[CellError] = []
 
-        A cell that ends the process or never finishes is left out when the session restarts.
-        """
-        self._run(source)
-        self.cells.append(source)
+    def run_cell(self, index: int, label: str, source: str) -> None:
+        """Run an answer cell, as a kernel would: an error in it does not stop the next ones."""
+        if index in self.broken:
+            return
+        try:
+            self._run(index, label, source, report=True)
+        except SandboxDied:
+            self.broken.add(index)
+            raise
+        self.cells.append((index, label, source))
 
     def live_session(self) -> Session:
         if self.session is None or self.session.dead:
-            if self.session is not None:
-                self.close()
-            self.session = Session(self.limits, self.handouts)
-            for source in self.cells:
-                self._run(source)
+            self.sessions.retire(self.session)
+            self.session = self.sessions.start()
+            for index, label, source in self.cells:
+                self._run(index, label, source, report=False)
         return self.session
 
-    def _run(self, source: str) -> None:
-        reply, _ = self.live_session().request({"op": "exec", "code": source})
-        if reply.get("type") == "SyntaxError":
-            self.record("malformed")
+    def _run(self, index: int, label: str, source: str, report: bool) -> None:
+        reply, _ = self.live_session().request({"op": "exec", "code": source, "name": label})
+        if report and reply.get("status") == "raised":
+            kind, message = str(reply.get("type", "Error")), str(reply.get("error", ""))
+            line = reply.get("line") if isinstance(reply.get("line"), int) else None
+            self.errors.append(CellError(label, kind, message, line))
 
     def record(self, status: str) -> None:
-        """The submission's status becomes ``status`` if that is worse than what it has."""
+        """The status becomes ``status`` if that is worse than what it has."""
         self.status = max(self.status, status, key=SEVERITY.get)
 
     def close(self) -> None:
-        if self.session is not None:
-            self.peak_bytes = max(self.peak_bytes, self.session.peak_bytes)
-            self.session.close()
+        self.sessions.retire(self.session)
+        self.session = None
 
 
 def run_declaration(session: Session, text: str, cell_id: str) -> str | None:
@@ -141,11 +258,16 @@ def run_declaration(session: Session, text: str, cell_id: str) -> str | None:
     return None
 
 
-def _stop(code_cells, outcomes: dict) -> None:
-    """Every test not graded yet fails with :data:`STOPPED`."""
-    for cell in code_cells:
-        if is_test_cell(cell) and cell.metadata["nbgrader"]["grade_id"] not in outcomes:
-            outcomes[cell.metadata["nbgrader"]["grade_id"]] = STOPPED
+def out_of_order(release_order: list[str], submitted_order: list[str]) -> list[str]:
+    """The test cells a submission moved: those outside a longest run it keeps in the release's order."""
+    rank = {name: k for k, name in enumerate(release_order)}
+    ranks = [rank[name] for name in submitted_order if name in rank]
+    best: list[list[int]] = []  # best[k]: a longest increasing run ending at ranks[k]
+    for k, r in enumerate(ranks):
+        before = [best[j] for j in range(k) if ranks[j] < r]
+        best.append(max(before, key=len, default=[]) + [r])
+    kept = set(max(best, key=len, default=[]))
+    return [release_order[r] for r in ranks if r not in kept]
 
 
 @dataclass
@@ -156,66 +278,146 @@ class Verdict:
     status: str
     seconds: float
     peak_bytes: int  # the largest resident size of the student's processes, measured from outside
+    moved: list[str] = field(default_factory=list)  # test cells not where the release has them
+    errors: list[CellError] = field(default_factory=list)  # what the student's cells raised, once each
 
 
-def grade_notebook(nb, limits: Limits | None = None) -> Verdict:
-    """Grade a submission's test cells.
+def _label(cell, index: int) -> str:
+    name = grade_id(cell)
+    return f"`{name}`" if name and cell.metadata["nbgrader"].get("solution") else f"#{index + 1} (a code cell)"
 
-    Cells run in the notebook's order: answer cells in the sandbox, each test
-    cell's declaration here. Cells after the last test (the ungraded demo)
-    cannot change a score and are not run.
+
+def grade_notebook(nb, limits: Limits | None = None, release: Release | None = None) -> Verdict:
+    """Grade a submission's test cells, each in a fresh sandboxed session, in the release's order.
+
+    For each test of the release, a new session runs the submission's code
+    cells (other than tests) that come before the test, or before the last
+    answer cell the release puts before it if the student moved that one down,
+    in the submission's order; then the test cell's declaration runs here.
+    Nothing a student function did while one test ran, nor a reference that
+    test substituted, reaches the next. Cells after the last one any test needs
+    (the ungraded demo) are not run.
     """
     start = time.monotonic()
+    release = release or release_from_notebook(nb)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    last_test = max((k for k, c in enumerate(code_cells) if is_test_cell(c)), default=-1)
-    graded_part = code_cells[: last_test + 1]
-    runner, outcomes = Runner(limits or limits_from_environment(), handed_out(graded_part)), {}
+    position: dict[str, int] = {}
+    for k, cell in enumerate(code_cells):
+        if grade_id(cell) is not None:
+            position.setdefault(grade_id(cell), k)
+    sessions = Sessions(limits or limits_from_environment(), release.handouts)
+    broken: set[int] = set()
+    outcomes: dict[str, str | None] = {}
+    status, errors = "graded", []
+    tests = release.tests
     try:
-        for cell in graded_part:
+        for number, test in enumerate(tests):
+            k = position.get(test)
+            if k is None or not is_test_cell(code_cells[k]):
+                outcomes[test] = "this test cell is missing from the notebook"
+                continue
+            text = declaration(code_cells[k].source)
+            if not text:
+                outcomes[test] = "this test cell has no hidden tests to run"
+                continue
+            end = max([k] + [position[a] for a in release.answers_before(test) if a in position])
+            runner = Runner(sessions, broken)
             try:
-                if not is_test_cell(cell):
-                    runner.run_cell(cell.source)
-                    continue
-                grade_id, text = cell.metadata["nbgrader"]["grade_id"], declaration(cell.source)
-                if not text:
-                    outcomes[grade_id] = "this test cell has no hidden tests to run"
-                    continue
-                outcomes[grade_id] = run_declaration(runner.live_session(), text, grade_id)
-            except SandboxDied as died:
-                runner.record(died.status)
-                if is_test_cell(cell):
-                    outcomes[cell.metadata["nbgrader"]["grade_id"]] = f"your code {died.status}: {died.detail}"
-                if died.status == "malformed":
-                    # Only code that writes over the driver's files or channel gets here: what the
-                    # sandbox says can no longer be trusted, so nothing after this point earns points.
-                    _stop(graded_part, outcomes)
-                    break
-            except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
-                # an answer that passed the protocol's checks but not its form: forged by the student's code
-                logging.getLogger(__name__).warning("grading stopped on a malformed answer: %r", err)
-                runner.record("malformed")
-                _stop(graded_part, outcomes)
+                outcomes[test] = _grade_one(runner, code_cells[:end], text, test, more=number + 1 < len(tests))
+            finally:
+                runner.close()
+                status = max(status, runner.status, key=SEVERITY.get)
+                errors += [e for e in runner.errors if e not in errors]
+            if runner.status == "malformed":
+                # Only code that writes over the driver's files or channel gets here: what the
+                # sandbox says can no longer be trusted, so nothing after this point earns points.
+                for later in tests[number + 1 :]:
+                    outcomes.setdefault(later, STOPPED)
                 break
     finally:
-        runner.close()
-    return Verdict(outcomes, runner.status, time.monotonic() - start, runner.peak_bytes)
+        sessions.close()
+    submitted = [grade_id(c) for c in code_cells if is_test_cell(c)]
+    moved = out_of_order(tests, list(dict.fromkeys(submitted)))
+    return Verdict(outcomes, status, time.monotonic() - start, sessions.peak_bytes, moved, errors)
+
+
+def _grade_one(runner: Runner, cells, text: str, test: str, more: bool) -> str | None:
+    """Run the answer cells in ``cells`` and then one test's declaration in ``runner``'s fresh session."""
+    try:
+        for index, cell in enumerate(cells):
+            if not is_test_cell(cell):
+                try:
+                    runner.run_cell(index, _label(cell, index), cell.source)
+                except SandboxDied as died:
+                    runner.record(died.status)
+                    if died.status == "malformed":
+                        return STOPPED
+        session = runner.live_session()
+        if more:
+            runner.sessions.start_ahead()  # the next test's sandbox starts while this one is checked
+        message = run_declaration(session, text, test)
+    except SandboxDied as died:
+        runner.record(died.status)
+        return STOPPED if died.status == "malformed" else f"your code {died.status}: {died.detail}"
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+        # an answer that passed the protocol's checks but not its form: forged by the student's code
+        logging.getLogger(__name__).warning("grading stopped on a malformed answer: %r", err)
+        runner.record("malformed")
+        return STOPPED
+    if message is not None and runner.errors:
+        message = "; ".join(str(e) for e in runner.errors) + f"; so: {message}"
+    return message
+
+
+def notes_for_tests(verdict: Verdict, sanitized: dict) -> dict[str, list[str]]:
+    """What the grader changed or noticed about each test cell, for the student's feedback and the log.
+
+    ``sanitized`` is what the sanitizing preprocessors recorded
+    (:mod:`rnncore.grading.nbgrader_cells`): test cells deleted and put back,
+    duplicated, or with nbgrader flags changed and restored.
+    """
+    notes: dict[str, list[str]] = {}
+    for test in verdict.moved:
+        notes.setdefault(test, []).append("this test cell was moved; it was graded in the assignment's order")
+    for test in sanitized.get("deleted", []):
+        notes.setdefault(test, []).append("this test cell was deleted; the grader put it back and graded it")
+    for test in sanitized.get("duplicated", []):
+        notes.setdefault(test, []).append("this test cell was duplicated; only this copy was graded, once")
+    for cell, flags in sanitized.get("flags", {}).items():
+        notes.setdefault(cell, []).append(f"its nbgrader settings were changed ({', '.join(flags)}) and restored")
+    return notes
 
 
 class IsolatedExecute(NbGraderPreprocessor):
-    """nbgrader's ``Execute`` replaced: grade a submission's test cells with :func:`grade_notebook`."""
+    """nbgrader's ``Execute`` replaced: grade a submission's test cells with :func:`grade_notebook`.
+
+    The release's order and handouts come from the gradebook; notes on cells
+    the student moved, deleted, duplicated or re-flagged are printed in the
+    test cell (as output that costs no points) and logged.
+    """
 
     def preprocess(self, nb, resources):
         isolation = detect_isolation()
-        verdict = grade_notebook(nb)
+        info = resources.get("nbgrader", {})
+        release = None
+        if {"db_url", "notebook", "assignment"} <= set(info):
+            release = release_from_gradebook(info["db_url"], info["notebook"], info["assignment"])
+        verdict = grade_notebook(nb, release=release)
         outcomes, status = verdict.outcomes, verdict.status
+        sanitized = nb.metadata.pop(SANITIZED, {})
+        notes = notes_for_tests(verdict, sanitized if isinstance(sanitized, dict) else {})
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
             cell.outputs, cell.execution_count = [], None
-            message = outcomes.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+            name = grade_id(cell)
+            if name in notes:
+                text = "".join(f"Note from the grader: {note}.\n" for note in notes[name])
+                cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=text))
+            message = outcomes.get(name)
             if is_test_cell(cell) and message is not None:
                 error = nbformat.v4.new_output("error", ename="GradingError", evalue=message, traceback=[message])
-                cell.outputs = [error]
+                cell.outputs.append(error)
         peak_mib = verdict.peak_bytes / 2**20
         nb.metadata["rnn_grading"] = {
             "status": status,
@@ -223,7 +425,7 @@ class IsolatedExecute(NbGraderPreprocessor):
             "seconds": round(verdict.seconds, 2),
             "peak_memory_mib": round(peak_mib, 1),
         }
-        student = resources.get("nbgrader", {}).get("student", "?")
+        student = info.get("student", "?")
         self.log.info(
             "%s: %s in %.1f s, peak memory %.0f MiB (isolation: %s)",
             student,
@@ -232,4 +434,8 @@ class IsolatedExecute(NbGraderPreprocessor):
             peak_mib,
             isolation.reason,
         )
+        for error in verdict.errors:
+            self.log.info("%s: %s", student, error)
+        for cell, cell_notes in notes.items():
+            self.log.info("%s: %s: %s", student, cell, "; ".join(cell_notes))
         return nb, resources

@@ -16,16 +16,60 @@ It also restores what ``OverwriteCells`` leaves as the student made it, so
 that no change to a notebook's structure can stop a submission from being
 graded or change what is graded: a graded or answer cell's nbgrader metadata
 (``grade``, ``solution``, ``locked``, ``points``) comes back from the
-gradebook (nbgrader would otherwise stop on "Inconsistent checksums"), and
-deleted test cells come back after their answer cells (``add_missing_cells``).
+gradebook (nbgrader would otherwise stop on "Inconsistent checksums"; an
+answer cell flagged ``locked`` would have its imports handed to the sandbox
+by a grader that read them from the submission), a cell whose grade id the
+release does not have loses its nbgrader flags, and deleted test cells come
+back after their answer cells (``add_missing_cells``).
+
+What was restored is recorded in the notebook's metadata under
+``rnn_sanitized`` (reset first, so a submission cannot forge it), with the
+duplicates :class:`RecordDuplicates` found; the isolated grader turns it into
+notes in the student's feedback and the log.
 """
 
 from __future__ import annotations
 
 from nbformat import NotebookNode
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import ClearHiddenTests, OverwriteCells
+from nbgrader.preprocessors import ClearHiddenTests, DeduplicateIds, OverwriteCells
 from traitlets import Bool
+
+SANITIZED = "rnn_sanitized"  # the record in the notebook's metadata (read by rnncore.grading.isolated)
+FLAGS = ("grade", "solution", "locked", "points")
+
+
+def _record(nb: NotebookNode, key: str, name: str, detail: str | None = None) -> None:
+    record = nb.metadata.setdefault(SANITIZED, {})
+    if detail is None:
+        record.setdefault(key, [])
+        if name not in record[key]:
+            record[key].append(name)
+    else:
+        record.setdefault(key, {}).setdefault(name, []).append(detail)
+
+
+class RecordDuplicates(DeduplicateIds):
+    """nbgrader's ``DeduplicateIds`` (the last copy of a cell keeps its flags) that records what it found.
+
+    It runs first among the sanitizing preprocessors, so it also starts the record afresh.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources):
+        nb.metadata[SANITIZED] = {}
+        self._notebook = nb
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell: NotebookNode, resources, cell_index: int):
+        meta = cell.metadata.get("nbgrader", {})
+        seen = meta.get("grade_id") in getattr(self, "grade_ids", set())
+        if seen and (meta.get("grade") or meta.get("solution") or meta.get("locked")):
+            _record(self._notebook, "duplicated", meta["grade_id"])
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.metadata.get("nbgrader") == {}:
+            # the copy is a plain cell now; an empty record would break nbgrader's add_missing_cells
+            del cell.metadata["nbgrader"]
+        return cell, resources
 
 
 def released_source(source: str) -> str:
@@ -47,22 +91,53 @@ class RestoreTestCells(OverwriteCells):
         except MissingEntry:
             return None
 
-    def _restore_metadata(self, cell: NotebookNode, grade_id: str) -> None:
-        """The cell's nbgrader flags and points as the gradebook has them, whatever the student set."""
+    def preprocess(self, nb: NotebookNode, resources):
+        self._notebook = nb
+        nb.metadata.setdefault(SANITIZED, {})
+        return super().preprocess(nb, resources)
+
+    def add_missing_grade_cells(self, nb: NotebookNode, resources):
+        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+        nb, resources = super().add_missing_grade_cells(nb, resources)
+        for cell in nb.cells:
+            name = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if name not in present:
+                _record(nb, "deleted", name)
+        return nb, resources
+
+    def _restore_metadata(self, cell: NotebookNode, grade_id: str, source_cell) -> list[str]:
+        """The cell's nbgrader flags and points as the gradebook has them, whatever the student set.
+
+        Returns the flags that differed.
+        """
         graded = self._find(self.gradebook.find_graded_cell, grade_id)
         meta = cell.metadata.nbgrader
+        before = {flag: meta.get(flag) for flag in FLAGS}
         meta["grade"] = graded is not None
         meta["solution"] = self._find(self.gradebook.find_solution_cell, grade_id) is not None
+        meta["locked"] = bool(source_cell.locked)
         if graded is not None:
             meta["points"] = float(graded.max_score)
         else:
             meta.pop("points", None)
+        changed = [
+            f for f in FLAGS if bool(before[f]) != bool(meta.get(f)) or (f == "points" and before[f] != meta.get(f))
+        ]
+        if cell.cell_type != source_cell.cell_type:
+            changed.append("cell type")
+        return changed
 
     def preprocess_cell(self, cell: NotebookNode, resources, cell_index: int):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         source_cell = None if grade_id is None else self._find(self.gradebook.find_source_cell, grade_id)
+        if grade_id is not None and source_cell is None:
+            # flags on a cell the release does not have: it is the student's own cell, nothing more
+            cell.metadata.nbgrader = {}
+            _record(self._notebook, "unknown", grade_id)
+            return cell, resources
         if source_cell is not None:
-            self._restore_metadata(cell, grade_id)
+            for flag in self._restore_metadata(cell, grade_id, source_cell):
+                _record(self._notebook, "flags", grade_id, flag)
             # (a changed cell type is restored by OverwriteCells, and its source with it)
             if cell.cell_type == "code" and source_cell.locked and cell.source == released_source(source_cell.source):
                 cell.source = source_cell.source

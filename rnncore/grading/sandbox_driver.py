@@ -54,6 +54,18 @@ def resolve(arg, arrays, results):
     return value if index is None else value[index]
 
 
+def line_in(err, filename):
+    """The line of the cell ``filename`` where ``err`` arose (its own line for a syntax error), or None."""
+    if isinstance(err, SyntaxError):
+        return err.lineno
+    line, tb = None, err.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
 def describe(err):
     return f"{type(err).__name__}: {str(err)[:500]}"
 
@@ -195,7 +207,7 @@ def serve():
         try:
             op = request["op"]
             if op == "exec":
-                exec(compile(request["code"], "answer", "exec"), namespace)
+                exec(compile(request["code"], request.get("name", "answer"), "exec"), namespace)
             elif op == "call":
                 fn = namespace.get(request["fn"])
                 if not callable(fn):
@@ -214,7 +226,10 @@ def serve():
             elif op == "del":
                 namespace.pop(request["name"], None)
         except BaseException as err:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too
-            reply = {"status": "raised", "type": type(err).__name__, "error": str(err)[:500]}
+            text = err.msg if isinstance(err, SyntaxError) else str(err)  # the line is sent on its own
+            reply = {"status": "raised", "type": type(err).__name__, "error": str(text)[:500]}
+            if request.get("op") == "exec":
+                reply["line"] = line_in(err, request.get("name", "answer"))
         if os.getpid() != main_pid:
             os._exit(0)  # a process the student forked: only the driver itself answers
         reply["printed"] = "".join(printed.kept)[-2000:]
