@@ -17,13 +17,15 @@ it deserves and the status the grader must record for it.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from grading_cases import CASES, alternatives, filled_release, instructor_code, mutants
+from grading_cases import CASES, alternatives, filled_release, instructor_code, mutants, solution_code
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -342,11 +344,30 @@ def _flagged(grade_id: str, **flags) -> Callable:
 
 
 def honest_score(assignment: str, replace: dict[str, str]) -> float:
-    """What the instructor's notebook with ``replace``d answers earns, graded in process in the release's order."""
-    from test_grading_cases import graded_outcomes
+    """What the instructor's notebook with ``replace``d answers earns as the isolated grader grades it.
 
-    points = CASES[assignment]["points"]
-    return float(sum(points[fn] for fn in points if graded_outcomes(assignment, replace)[f"test_{fn}"] == ""))
+    In process and in the release's order: the answer cells run, and each test
+    cell's hidden tests alone decide its points (its visible part is the
+    student's own check).
+    """
+    from test_grading_cases import hidden_test
+
+    nb = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    points, namespace, score = CASES[assignment]["points"], {}, 0.0
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if cell.cell_type != "code" or meta is None:
+            continue
+        graded = bool(meta.get("grade"))
+        source = hidden_test(cell.source) if graded else replace.get(meta["grade_id"], solution_code(cell.source))
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(source, meta["grade_id"], "exec"), namespace)  # noqa: S102 - the notebook's own code
+        except Exception:  # noqa: BLE001 - a failing test, or an answer cell that raises, as in a kernel
+            continue
+        if graded:
+            score += points[meta["grade_id"].removeprefix("test_")]
+    return score
 
 
 def order_attacks(assignment: str) -> dict[str, Submission]:

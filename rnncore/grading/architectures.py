@@ -163,7 +163,11 @@ def _decoder_twin(y, bos):
 
 
 def _decoder_inputs(rng, s):
-    """A vocabulary smaller than the number of positions, so tokens repeat (``dE`` must accumulate)."""
+    """``(y, weights, bos)`` on which a mistake in any path of the decoder shows on every draw.
+
+    A vocabulary of K ≤ 5 tokens over T·N ≥ 3·2 = 6 input positions: some token of ``y_in`` repeats on
+    every draw (pigeonhole), so ``dE`` must accumulate; T ≥ 3, so the recurrence and teacher forcing count.
+    """
     K = int(rng.integers(3, 6))
     T = max(s.T, 3)
     y = rng.integers(0, K, (T, s.N))

@@ -67,6 +67,16 @@ def _random_mask(rng, S: int, N: int) -> np.ndarray:
 
 
 def _attention_inputs(rng, s):
+    """Inputs of additive attention, by name, on which every mistake in its paths shows on every draw.
+
+    The mask is :func:`_random_mask`'s. The weights are scaled by their fan-in:
+    tanh's input ``W_q q + W_k k(s)`` has unit variance whatever ``H_q`` and
+    ``H_k`` (tanh neither saturated, so that its derivative does not hide the
+    scores' gradients, nor linear, so that the query still moves the weights),
+    and the scores have a standard deviation of about 1: no softmax is nearly
+    one-hot (its backward nearly 0), and a masked position would take a visible
+    weight were the mask ignored.
+    """
     A = int(rng.integers(2, 7))
     S, Hq, Hk, Hv = s.T, s.H, s.D, int(rng.integers(2, 7))
     return {
@@ -74,9 +84,9 @@ def _attention_inputs(rng, s):
         "keys": rng.standard_normal((S, s.N, Hk)),
         "values": rng.standard_normal((S, s.N, Hv)),
         "mask": _random_mask(rng, S, s.N),
-        "W_q": rng.standard_normal((A, Hq)) * 0.7,
-        "W_k": rng.standard_normal((A, Hk)) * 0.7,
-        "v_a": rng.standard_normal(A),
+        "W_q": rng.standard_normal((A, Hq)) / np.sqrt(2 * Hq),
+        "W_k": rng.standard_normal((A, Hk)) / np.sqrt(2 * Hk),
+        "v_a": rng.standard_normal(A) * 1.5 / np.sqrt(A),
     }
 
 
@@ -175,9 +185,10 @@ def check_attention_decoder_step(student: Callable, seed: int | None = None, tri
             "U": rng.standard_normal((H, D)) * 0.5,
             "W": rng.standard_normal((H, H)) * 0.5,
             "b": rng.standard_normal(H) * 0.5,
-            "W_q": rng.standard_normal((A, H)) * 0.7,
-            "W_k": rng.standard_normal((A, He)) * 0.7,
-            "v_a": rng.standard_normal(A),
+            # tanh's input W_q h + W_k enc(s) of about unit variance, as in _attention_inputs (h = tanh(·) < enc)
+            "W_q": rng.standard_normal((A, H)) * 1.5 / np.sqrt(H),
+            "W_k": rng.standard_normal((A, He)) / np.sqrt(2 * He),
+            "v_a": rng.standard_normal(A) * 1.5 / np.sqrt(A),
             "W_c": rng.standard_normal((H, He + H)) * 0.5,
             "b_c": rng.standard_normal(H) * 0.5,
             "V": rng.standard_normal((K, H)),

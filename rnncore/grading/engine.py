@@ -580,15 +580,23 @@ def check_backward_three_ways(
         compare(name, autograd_grads, student_grads, tol, "torch autograd", time_major, gated, "d", **hints)
 
 
-def rnn_params(rng, s: Shapes, gates: int = 1, scale: float = 0.5):
+def rnn_params(rng, s: Shapes, gates: int = 1, scale: float = 0.5, fan_in: bool = False):
     """``U (gates·H, D)``, ``W (gates·H, H)``, ``b (gates·H,)``, entries of standard deviation ``scale``.
 
     At scale the weights are normalised by their fan-in instead, so that ``a(t)`` has about unit variance
     and ``W``'s spectral radius is below 1: no saturated gates, and no chaotic recurrence in which the
     rounding of two correct implementations would drift apart over 32 steps.
+
+    With ``fan_in`` (the gated cells' checks) the small draws are normalised by fan-in too, ``U`` and ``W``
+    entries of standard deviation ``1/√(2D)`` and ``1/√(2H)``: each gate's pre-activation has about unit
+    variance whatever D and H (not up to 4 as with ``scale`` 0.5 at D = H = 8), so no gate is saturated
+    and no path through a gate is hidden by a derivative near 0 (such as ``r ⊙ h_prev``'s through a closed
+    update gate).
     """
     G = gates * s.H
     scale_U, scale_W, scale_b = (1 / np.sqrt(s.D), 0.7 / np.sqrt(s.H), 0.1) if at_scale() else (scale,) * 3
+    if fan_in and not at_scale():
+        scale_U, scale_W, scale_b = 1 / np.sqrt(2 * s.D), 1 / np.sqrt(2 * s.H), 0.3
     return {
         "U": rng.standard_normal((G, s.D)) * scale_U,
         "W": rng.standard_normal((G, s.H)) * scale_W,

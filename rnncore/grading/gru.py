@@ -45,11 +45,21 @@ SEQUENCE_PATHS = {
 
 
 def _step_inputs(rng, s):
-    return {"x": rng.standard_normal((s.N, s.D)), "h_prev": rng.standard_normal((s.N, s.H)), **rnn_params(rng, s, 3)}
+    """A step's inputs by name; gates of about unit-variance pre-activation, none saturated (``rnn_params``)."""
+    return {
+        "x": rng.standard_normal((s.N, s.D)),
+        "h_prev": rng.standard_normal((s.N, s.H)),
+        **rnn_params(rng, s, 3, fan_in=True),
+    }
 
 
 def _sequence_inputs(rng, s):
-    return {"x": rng.standard_normal((s.T, s.N, s.D)), **rnn_params(rng, s, 3), "h0": rng.standard_normal((s.N, s.H))}
+    """A sequence's inputs by name: T ≥ 2 (``random_shapes``), so the carry between steps counts; gates unsaturated."""
+    return {
+        "x": rng.standard_normal((s.T, s.N, s.D)),
+        **rnn_params(rng, s, 3, fan_in=True),
+        "h0": rng.standard_normal((s.N, s.H)),
+    }
 
 
 def gru_step_cache(x, h_prev, U, W, b) -> tuple:

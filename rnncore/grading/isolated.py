@@ -159,6 +159,7 @@ class CellError:
     kind: str  # the exception's type, e.g. "SyntaxError"
     message: str
     line: int | None
+    index: int  # the cell's place among the notebook's code cells
 
     def __str__(self) -> str:
         where = f" at line {self.line}" if self.line else ""
@@ -233,7 +234,7 @@ class Runner:
         if report and reply.get("status") == "raised":
             kind, message = str(reply.get("type", "Error")), str(reply.get("error", ""))
             line = reply.get("line") if isinstance(reply.get("line"), int) else None
-            self.errors.append(CellError(label, kind, message, line))
+            self.errors.append(CellError(label, kind, message, line, index))
 
     def record(self, status: str) -> None:
         """The status becomes ``status`` if that is worse than what it has."""
@@ -406,10 +407,15 @@ class IsolatedExecute(NbGraderPreprocessor):
         outcomes, status = verdict.outcomes, verdict.status
         sanitized = nb.metadata.pop(SANITIZED, {})
         notes = notes_for_tests(verdict, sanitized if isinstance(sanitized, dict) else {})
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
+        raised = {error.index: error for error in verdict.errors}
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        for index, cell in enumerate(code_cells):
             cell.outputs, cell.execution_count = [], None
+            if index in raised and not is_test_cell(cell):  # shown where it arose; an answer cell has no points
+                error = raised[index]
+                cell.outputs.append(
+                    nbformat.v4.new_output("error", ename=error.kind, evalue=error.message, traceback=[str(error)])
+                )
             name = grade_id(cell)
             if name in notes:
                 text = "".join(f"Note from the grader: {note}.\n" for note in notes[name])

@@ -47,18 +47,20 @@ SEQUENCE_PATHS = {
 
 
 def _step_inputs(rng, s):
+    """A step's inputs by name; gates of about unit-variance pre-activation, none saturated (``rnn_params``)."""
     return {
         "x": rng.standard_normal((s.N, s.D)),
         "h_prev": rng.standard_normal((s.N, s.H)),
-        "c_prev": rng.standard_normal((s.N, s.H)),
-        **rnn_params(rng, s, gates=4),
+        "c_prev": rng.standard_normal((s.N, s.H)) * 2,
+        **rnn_params(rng, s, gates=4, fan_in=True),
     }
 
 
 def _sequence_inputs(rng, s):
+    """A sequence's inputs by name: T ≥ 2 (``random_shapes``), so the carries between steps count; gates unsaturated."""
     return {
         "x": rng.standard_normal((s.T, s.N, s.D)),
-        **rnn_params(rng, s, gates=4),
+        **rnn_params(rng, s, gates=4, fan_in=True),
         "h0": rng.standard_normal((s.N, s.H)),
         "c0": rng.standard_normal((s.N, s.H)),
     }
