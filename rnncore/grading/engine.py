@@ -281,9 +281,9 @@ def call_time_limit() -> float | None:
 
 def _too_slow(name: str) -> GradingError:
     return GradingError(
-        f"{name} took more than {BACKPROP_SECONDS:g} s on large inputs ({_describe(_AT_SCALE.get())}), where "
-        "backpropagation takes milliseconds; differentiating the forward numerically needs hundreds of "
-        "thousands of forward passes there: compute the gradients by the chain rule, backward through the graph"
+        f"{name} took more than {BACKPROP_SECONDS:g} s, where backpropagation takes milliseconds; "
+        "differentiating the forward numerically needs hundreds of thousands of forward passes on inputs "
+        "this large: compute the gradients by the chain rule, backward through the graph"
     )
 
 

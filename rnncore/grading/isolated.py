@@ -24,6 +24,7 @@ from __future__ import annotations
 import builtins
 import logging
 import os
+import re
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from rnncore.grading.remote import RemoteFunction, RemoteNamespace, StudentError
 from rnncore.grading.sandbox import Limits, SandboxDied, Session, detect_isolation
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+SANDBOX_PATH = re.compile(r" \(/in/[^)]*\)")
 STOPPED = "not graded: your code wrote over the grader's files in the sandbox, so grading stopped there"
 SEVERITY = {"graded": 0, "malformed": 1, "crashed": 2, "timed out": 3}
 
@@ -88,10 +90,19 @@ class Release:
     def tests(self) -> list[str]:
         return [name for name, kind in self.cells if kind == "test"]
 
-    def answers_before(self, test: str) -> list[str]:
-        """The answer cells the release puts before ``test``: the code that test may rely on."""
-        names = [name for name, _ in self.cells]
-        return [name for name, kind in self.cells[: names.index(test)] if kind == "answer"]
+    def positions(self, cells) -> list[int]:
+        """Where in the release each of a submission's ``cells`` belongs.
+
+        An nbgrader cell of the release belongs where the release has it,
+        wherever the student moved it; any other cell (a student's own helper,
+        the ungraded demo) belongs with the nearest such cell above it.
+        """
+        rank = {name: k for k, (name, _) in enumerate(self.cells)}
+        current, positions = -1, []
+        for cell in cells:
+            current = rank.get(grade_id(cell), current)
+            positions.append(rank.get(grade_id(cell), current))
+        return positions
 
 
 def _kind(graded: bool, solution: bool) -> str:
@@ -125,7 +136,7 @@ def release_from_notebook(nb) -> Release:
     cells = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade_id"):
+        if meta.get("grade_id"):
             cells.append((meta["grade_id"], _kind(bool(meta.get("grade")), bool(meta.get("solution")))))
     return Release(tuple(cells), handed_out([c for c in nb.cells if c.cell_type == "code"]))
 
@@ -163,10 +174,11 @@ class CellError:
 
     def __str__(self) -> str:
         where = f" at line {self.line}" if self.line else ""
+        message = SANDBOX_PATH.sub("", self.message)  # where the sandbox keeps files means nothing to a student
         hint = ""
         if self.kind in ("ImportError", "ModuleNotFoundError") and "rnncore" in self.message:
             hint = " (of rnncore, only what the assignment's given cells import is there when grading)"
-        return f"your cell {self.cell} raised {self.kind}{where}: {self.message}{hint}"
+        return f"your cell {self.cell} raised {self.kind}{where}: {message}{hint}"
 
 
 class Sessions:
@@ -285,27 +297,30 @@ class Verdict:
 
 def _label(cell, index: int) -> str:
     name = grade_id(cell)
-    return f"`{name}`" if name and cell.metadata["nbgrader"].get("solution") else f"#{index + 1} (a code cell)"
+    if name and cell.metadata["nbgrader"].get("solution"):
+        return f"`{name}`"
+    return f"no. {index + 1} among the code cells"
 
 
 def grade_notebook(nb, limits: Limits | None = None, release: Release | None = None) -> Verdict:
     """Grade a submission's test cells, each in a fresh sandboxed session, in the release's order.
 
     For each test of the release, a new session runs the submission's code
-    cells (other than tests) that come before the test, or before the last
-    answer cell the release puts before it if the student moved that one down,
-    in the submission's order; then the test cell's declaration runs here.
-    Nothing a student function did while one test ran, nor a reference that
-    test substituted, reaches the next. Cells after the last one any test needs
-    (the ungraded demo) are not run.
+    cells other than tests that belong before that test in the release
+    (:meth:`Release.positions`), in the submission's order; then the test
+    cell's declaration runs here. Nothing a student function did while one
+    test ran, nor a reference that test substituted, reaches the next; cells
+    that belong after every test (the ungraded demo) are not run.
     """
     start = time.monotonic()
     release = release or release_from_notebook(nb)
+    positions = dict(zip(map(id, nb.cells), release.positions(nb.cells), strict=True))
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    position: dict[str, int] = {}
-    for k, cell in enumerate(code_cells):
-        if grade_id(cell) is not None:
-            position.setdefault(grade_id(cell), k)
+    found = {}
+    for cell in code_cells:
+        if is_test_cell(cell):
+            found.setdefault(grade_id(cell), cell)
+    rank = {name: k for k, (name, _) in enumerate(release.cells)}
     sessions = Sessions(limits or limits_from_environment(), release.handouts)
     broken: set[int] = set()
     outcomes: dict[str, str | None] = {}
@@ -313,18 +328,14 @@ def grade_notebook(nb, limits: Limits | None = None, release: Release | None = N
     tests = release.tests
     try:
         for number, test in enumerate(tests):
-            k = position.get(test)
-            if k is None or not is_test_cell(code_cells[k]):
-                outcomes[test] = "this test cell is missing from the notebook"
-                continue
-            text = declaration(code_cells[k].source)
+            text = declaration(found[test].source) if test in found else ""
             if not text:
-                outcomes[test] = "this test cell has no hidden tests to run"
+                outcomes[test] = "this test cell has no hidden tests to run" if test in found else "it is missing"
                 continue
-            end = max([k] + [position[a] for a in release.answers_before(test) if a in position])
+            needed = [(k, c) for k, c in enumerate(code_cells) if not is_test_cell(c) and positions[id(c)] < rank[test]]
             runner = Runner(sessions, broken)
             try:
-                outcomes[test] = _grade_one(runner, code_cells[:end], text, test, more=number + 1 < len(tests))
+                outcomes[test] = _grade_one(runner, needed, text, test, more=number + 1 < len(tests))
             finally:
                 runner.close()
                 status = max(status, runner.status, key=SEVERITY.get)
@@ -337,22 +348,20 @@ def grade_notebook(nb, limits: Limits | None = None, release: Release | None = N
                 break
     finally:
         sessions.close()
-    submitted = [grade_id(c) for c in code_cells if is_test_cell(c)]
-    moved = out_of_order(tests, list(dict.fromkeys(submitted)))
+    moved = out_of_order(tests, list(found))
     return Verdict(outcomes, status, time.monotonic() - start, sessions.peak_bytes, moved, errors)
 
 
 def _grade_one(runner: Runner, cells, text: str, test: str, more: bool) -> str | None:
-    """Run the answer cells in ``cells`` and then one test's declaration in ``runner``'s fresh session."""
+    """Run ``cells`` (``(index among code cells, cell)``), then one test's declaration, in a fresh session."""
     try:
-        for index, cell in enumerate(cells):
-            if not is_test_cell(cell):
-                try:
-                    runner.run_cell(index, _label(cell, index), cell.source)
-                except SandboxDied as died:
-                    runner.record(died.status)
-                    if died.status == "malformed":
-                        return STOPPED
+        for index, cell in cells:
+            try:
+                runner.run_cell(index, _label(cell, index), cell.source)
+            except SandboxDied as died:
+                runner.record(died.status)
+                if died.status == "malformed":
+                    return STOPPED
         session = runner.live_session()
         if more:
             runner.sessions.start_ahead()  # the next test's sandbox starts while this one is checked
@@ -366,7 +375,7 @@ def _grade_one(runner: Runner, cells, text: str, test: str, more: bool) -> str |
         runner.record("malformed")
         return STOPPED
     if message is not None and runner.errors:
-        message = "; ".join(str(e) for e in runner.errors) + f"; so: {message}"
+        message = "; ".join(str(e) for e in runner.errors) + f". After that, the test found: {message}"
     return message
 
 
