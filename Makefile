@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test lint unit bench bench-grading book browser sandbox release lms-zip collect autograde feedback grades clean
+.PHONY: venv test lint unit bench bench-grading bench-isolated book browser sandbox release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -45,6 +45,10 @@ bench: venv
 # Seconds per autograded submission of each assignment against nbgrader's floor (several minutes).
 bench-grading: venv
 	$(BIN)/python -m benchmarks.grading
+
+# Seconds to grade one submission of each assignment isolated, in process and through nbgrader (about a minute).
+bench-isolated: venv sandbox
+	$(BIN)/python -m benchmarks.isolated_cost --nbgrader
 
 book: venv
 	@start=$$(date +%s); \
