@@ -256,6 +256,45 @@ def sequence_loss_backward(h, V, c, y):
 """
 
 
+# The backward's work done ahead of time in the step forward, which the check of rnn_step_backward calls:
+# Jacobians by complex steps along one column for every row at once (rows and units are independent),
+# 2(D + H) + 1 passes, left in a side table for a backward that only contracts them with dh. Only on a
+# large batch (the check's pass at scale), so that rnn_backward, which calls this forward, stays honest.
+JACOBIANS_IN_THE_FORWARD = """from rnncore.rnn import rnn_step_forward as _given_forward
+
+_SIDE = {}
+
+def _step(x, h_prev, U, W, b):
+    return np.tanh(x @ U.T + h_prev @ W.T + b)
+
+def _jacobians(x, h_prev, U, W, b):
+    x, h_prev, U, W, b = (np.asarray(a, dtype=complex) for a in (x, h_prev, U, W, b))
+    def along(name, k):
+        args = {"x": x, "h_prev": h_prev, "U": U, "W": W, "b": b}
+        args[name] = args[name].copy()
+        args[name][..., k] += 1e-30j
+        return _step(**args).imag / 1e-30
+    jac = {name: np.stack([along(name, k) for k in range(a.shape[-1])])
+           for name, a in (("x", x), ("h_prev", h_prev), ("U", U), ("W", W))}
+    jac["b"] = _step(x, h_prev, U, W, b + 1e-30j).imag / 1e-30
+    return jac
+
+def rnn_step_forward(x, h_prev, U, W, b):
+    h, cache = _given_forward(x, h_prev, U, W, b)
+    _SIDE[id(cache)] = _jacobians(x, h_prev, U, W, b) if x.shape[0] >= 128 else None
+    return h, cache
+
+def rnn_step_backward(dh, cache):
+    jac = _SIDE.get(id(cache))
+    if jac is None:
+        da = dh * (1 - cache.h**2)
+        return da @ cache.U, da @ cache.W, da.T @ cache.x, da.T @ cache.h_prev, da.sum(axis=0)
+    return (np.einsum("nj,knj->nk", dh, jac["x"]), np.einsum("nj,knj->nk", dh, jac["h_prev"]),
+            np.einsum("ni,kni->ik", dh, jac["U"]), np.einsum("ni,kni->ik", dh, jac["W"]),
+            np.einsum("ni,ni->i", dh, jac["b"]))
+"""
+
+
 def numerical_differentiation(scheme: str) -> dict[str, str]:
     """Assignment 2 with both backward passes by numerical differentiation; rnn_backward honest (5 points)."""
     code = DIFFERENCE_SCHEMES[scheme] + "\n" + NUMERICAL_BACKWARD
@@ -433,6 +472,9 @@ def hostile_suite(assignment: str) -> dict[str, Submission]:
     if assignment == "bptt":
         for scheme in DIFFERENCE_SCHEMES:
             suite[f"numerical_{scheme}"] = Submission(numerical_differentiation(scheme), 5, suite="hostile")
+        suite["jacobians_in_the_forward"] = Submission(
+            {"rnn_step_backward": JACOBIANS_IN_THE_FORWARD}, 8, suite="hostile"
+        )
     suite.update(order_attacks(assignment))
     suite["locks_its_answer_cell"] = Submission(
         {first: LOCKED_IMPORTS.format(functions=functions)},
@@ -499,6 +541,17 @@ def fault_suite(assignment: str) -> dict[str, Submission]:
     for name, (body, loses, status) in FAULTS.items():
         wrapper = f"{honest}\n\nhonest = {last}\n{MAPPED}\n\ndef {last}(*args):\n    {body}\n"
         suite[name] = Submission({last: wrapper}, full - points[last] * loses, status=status, suite="faults")
+    if assignment == "bptt":
+        # an honest mistake, not tampering: the given forward redefined to return h alone. Only the check
+        # that uses it (rnn_backward) fails, with a message; the submission stays graded.
+        wrong_forward = (
+            "\n\n_given_rnn_forward = rnn_forward\n\ndef rnn_forward(*args):\n    return _given_rnn_forward(*args)[0]\n"
+        )
+        suite["redefines_a_given_forward_wrongly"] = Submission(
+            {"rnn_step_backward": instructor_code(assignment, "rnn_step_backward") + wrong_forward},
+            full - points["rnn_backward"],
+            suite="faults",
+        )
     # a loop at the top level of the cell: the cell never finishes, so the function is never defined
     suite["loops_forever_at_top_level"] = Submission(
         {last: "while True:\n    pass\n\n" + honest}, full - points[last], status="timed out", suite="faults"

@@ -224,3 +224,16 @@ def test_a_students_own_errors_are_reported_with_their_line(course):
         page = (course / "feedback" / f"own_{name}" / TAMPERED / f"{TAMPERED}.html").read_text()
         assert said in page.replace("&#x27;", "'").replace("&#96;", "`")
     assert "SAWarning" not in log and "SADeprecationWarning" not in log
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_release_read_from_the_gradebook_is_the_instructors_notebook(course, assignment):
+    """Its order (in which tests run) and its handouts (what the sandbox gets) are the instructor's."""
+    from rnncore.grading.isolated import release_from_gradebook, release_from_notebook
+
+    db = f"sqlite:///{course / 'gradebook.db'}"
+    recorded = release_from_gradebook(db, assignment, assignment)
+    instructors = release_from_notebook(nbformat.read(course / "solutions" / assignment / f"{assignment}.ipynb", 4))
+    assert recorded.cells == instructors.cells
+    assert recorded.tests == [f"test_{fn}" for fn in CASES[assignment]["points"]]
+    assert recorded.handouts == instructors.handouts

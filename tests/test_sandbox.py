@@ -147,3 +147,32 @@ def test_the_graders_environment_is_not_passed_on(monkeypatch):
     names = ("NBGRADER_EXECUTION", "RNN_GRADEBOOK", "PATH")
     out = call(f"import os\ndef f(x):\n    return [float(k in os.environ) for k in {names!r}]", np.ones(1))
     assert out.arrays["out"].tolist() == [0.0, 0.0, 1.0]
+
+
+def _npz(save, **arrays) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    save(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_replies_are_read_only_when_stored_and_small_enough_unpacked():
+    small = {"a": np.ones(10)}
+    assert sandbox._stored_within(_npz(np.savez, **small), 2**20)
+    # a compressed member: a zip bomb would unpack to far more than its size on disk
+    with pytest.raises(ValueError, match="compressed"):
+        sandbox._stored_within(_npz(np.savez_compressed, **small), 2**20)
+    # stored, but more than the limit once read
+    with pytest.raises(ValueError, match="larger than"):
+        sandbox._stored_within(_npz(np.savez, big=np.zeros(2**18)), 2**20)
+
+
+def test_a_session_whose_answers_are_compressed_ends_malformed():
+    """Student code can replace the driver's ``np.savez``; a compressed answer ends the session as malformed."""
+    bomb = "import numpy as np\nnp.savez = np.savez_compressed\ndef f(x):\n    return np.zeros((64, 64))\n"
+    with sandbox.Session(FAST) as session:
+        session.request({"op": "exec", "code": bomb})  # answered before the replacement takes effect
+        with pytest.raises(sandbox.SandboxDied) as died:
+            session.request({"op": "call", "fn": "f", "args": [{"a": "x0"}]}, {"x0": np.ones(2)})
+    assert died.value.status == "malformed" and "compressed" in died.value.detail

@@ -95,9 +95,13 @@ _AT_SCALE: contextvars.ContextVar[Shapes | None] = contextvars.ContextVar("gradi
 # Shapes on which a backward pass by backpropagation takes milliseconds, but differentiating the forward
 # numerically needs 10^5 forward passes or more (two per input entry, more for higher orders), each
 # costing a millisecond or more: about a minute at the least, against BACKPROP_SECONDS.
-WIDE = Shapes(T=4, N=256, D=128, H=160)  # one step, a loss or attention: the batch makes it costly
-LONG = Shapes(T=12, N=32, D=64, H=96)  # a recurrence: every entry's difference reruns all T steps
-BACKPROP_SECONDS = 2.0  # what a backward call may take at scale (correct loop-based code: under 0.1 s)
+# Rows of a batch are independent, so complex steps along one column of an input for every row at once
+# (2(D + H) passes for a step) are the cheapest numerical route there: 14 s at WIDE on this 2-core machine,
+# where a correct LSTM step backward written one example at a time takes 0.17 s. Inner widths that no
+# trick separates (a loss's vocabulary, attention's units) are wide at scale too (:func:`width`).
+WIDE = Shapes(T=4, N=256, D=192, H=256)  # one step, a loss or attention
+LONG = Shapes(T=12, N=32, D=96, H=128)  # a recurrence: W mixes the units, so every weight needs its own pass
+BACKPROP_SECONDS = 2.0  # what any one call of the student's may take at scale (correct code: under 0.3 s)
 
 
 def at_scale() -> bool:
@@ -141,8 +145,8 @@ def in_both_precisions(check: Callable | None = None, *, scale: Shapes | None = 
 
     With ``scale`` (for a check of a backward pass: :data:`WIDE` or
     :data:`LONG`) it runs a third time, in float64 on inputs of those shapes,
-    compared with rnncore's backward only, and every call of a student's
-    ``*_backward`` must return within :data:`BACKPROP_SECONDS`:
+    compared with rnncore's backward only, and every call of the student's
+    functions must return within :data:`BACKPROP_SECONDS`:
     backpropagation does, while numerical differentiation of the forward, of
     any order, needs 10^5 forward passes or more there.
     """
@@ -200,6 +204,11 @@ def fresh_rng(seed: int | None = None) -> np.random.Generator:
 
 def _describe(s: Shapes) -> str:
     return f"T={s.T}, N={s.N}, D={s.D}, H={s.H}"
+
+
+def width(rng: np.random.Generator, low: int, high: int, at_scale_width: int) -> int:
+    """A small random width in ``[low, high)``, or ``at_scale_width`` in the pass at scale."""
+    return at_scale_width if at_scale() else int(rng.integers(low, high))
 
 
 def random_shapes(rng: np.random.Generator, max_T: int = 6) -> Shapes:
@@ -281,9 +290,9 @@ def call_time_limit() -> float | None:
 
 def _too_slow(name: str) -> GradingError:
     return GradingError(
-        f"{name} took more than {BACKPROP_SECONDS:g} s, where backpropagation takes milliseconds; "
-        "differentiating the forward numerically needs hundreds of thousands of forward passes on inputs "
-        "this large: compute the gradients by the chain rule, backward through the graph"
+        f"{name} took more than {BACKPROP_SECONDS:g} s, where the chain rule takes milliseconds; "
+        "differentiating numerically (in the backward, or ahead of time in the forward) needs thousands "
+        "of forward passes or more on inputs this large: compute the gradients by backpropagation"
     )
 
 
@@ -291,11 +300,12 @@ def call_student(name: str, fn: Callable, *args, **kwargs):
     """Call student code with warnings captured and copies of the inputs (so mutation cannot hide).
 
     Float64 inputs arrive in the precision of the check (:func:`precision`).
-    In the pass at scale a ``*_backward`` must return within :data:`BACKPROP_SECONDS`.
+    In the pass at scale every call must return within :data:`BACKPROP_SECONDS`: the forward's
+    too, which could otherwise differentiate numerically ahead of time and leave its results in the cache.
     """
     dtype = precision().dtype
     args, kwargs = _copied(args, dtype), _copied(kwargs, dtype)
-    limit = BACKPROP_SECONDS if at_scale() and name.endswith("_backward") else None
+    limit = BACKPROP_SECONDS if at_scale() else None
     # a function run in the sandbox has the sandbox stop it; here an alarm interrupts it
     in_process = not getattr(fn, "enforces_time_limit", False)
     token = _CALL_LIMIT.set(limit)
@@ -646,6 +656,13 @@ def grade_backward(
         paths=paths,
         mean_over=mean_over,
     )
+
+
+def output_and_cache(name: str, out):
+    """The cache of a forward that must return ``(output, cache)``; a clear message if it does not."""
+    if not isinstance(out, tuple | list) or len(out) != 2:
+        raise GradingError(f"{name} must return (output, cache), got {describe(out)}")
+    return out[1]
 
 
 def first_of(out):

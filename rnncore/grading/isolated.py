@@ -38,7 +38,7 @@ from rnncore.grading import handouts
 from rnncore.grading.engine import GradingError
 from rnncore.grading.nbgrader_cells import SANITIZED
 from rnncore.grading.remote import RemoteFunction, RemoteNamespace, StudentError
-from rnncore.grading.sandbox import Limits, SandboxDied, Session, detect_isolation
+from rnncore.grading.sandbox import IsolationUnavailable, Limits, SandboxDied, Session, detect_isolation
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SANDBOX_PATH = re.compile(r" \(/in/[^)]*\)")
@@ -268,6 +268,11 @@ def run_declaration(session: Session, text: str, cell_id: str) -> str | None:
         return str(err) or "a hidden test failed"
     except StudentError as err:  # the student's code broke what the check set up in the sandbox
         return f"the test could not run: {err}"
+    except (SandboxDied, IsolationUnavailable):
+        raise
+    except Exception as err:  # noqa: BLE001 - the check tripped over what the student's code returned
+        logging.getLogger(__name__).warning("%s: the check could not use a returned value: %r", cell_id, err)
+        return f"the test could not use what your code returned ({type(err).__name__}: {err})"
     return None
 
 
@@ -369,11 +374,6 @@ def _grade_one(runner: Runner, cells, text: str, test: str, more: bool) -> str |
     except SandboxDied as died:
         runner.record(died.status)
         return STOPPED if died.status == "malformed" else f"your code {died.status}: {died.detail}"
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
-        # an answer that passed the protocol's checks but not its form: forged by the student's code
-        logging.getLogger(__name__).warning("grading stopped on a malformed answer: %r", err)
-        runner.record("malformed")
-        return STOPPED
     if message is not None and runner.errors:
         message = "; ".join(str(e) for e in runner.errors) + f". After that, the test found: {message}"
     return message

@@ -16,6 +16,8 @@ set inside the sandbox by import path.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from rnncore.grading.engine import call_time_limit
@@ -109,6 +111,15 @@ def encode(value, arrays: dict, session: Session) -> dict:
     raise TypeError(f"cannot send a {type(value).__name__} to the sandbox")
 
 
+@contextmanager
+def _in_protocol(session: Session):
+    """A reply that cannot be decoded was forged by the student's code: the session ends as malformed."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as err:
+        raise session.malformed(f"an answer not of the protocol's form ({type(err).__name__})") from None
+
+
 def _raise_student_error(reply: dict):
     if reply.get("type") == "NotImplementedError":
         raise NotImplementedError
@@ -129,7 +140,8 @@ class RemoteFunction:
         reply, values = self.session.request(payload, arrays, timeout=call_time_limit())
         if reply.get("status") != "ok":
             _raise_student_error(reply)
-        return decode(reply["value"], values, reply["handle"])
+        with _in_protocol(self.session):
+            return decode(reply["value"], values, reply["handle"])
 
 
 class RemoteNamespace:
@@ -140,7 +152,8 @@ class RemoteNamespace:
 
     def get(self, name: str, default=None):
         reply, _ = self.session.request({"op": "get", "name": name})
-        return Opaque((reply["handle"], [])) if reply.get("exists") else default
+        with _in_protocol(self.session):
+            return Opaque((int(reply["handle"]), [])) if reply.get("exists") else default
 
     def update(self, values=(), **more):
         for name, value in dict(values, **more).items():

@@ -38,6 +38,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -178,10 +179,30 @@ def _read_own_file(path: Path, limit: int) -> bytes:
     return data
 
 
+JSON_BYTES = 4 * 2**20  # a reply's JSON holds structure and a little printed text, never data
+
+
+def _stored_within(data: bytes, limit: int) -> bytes:
+    """``data``, an npz, if its members are stored uncompressed and add up to at most ``limit`` bytes.
+
+    ``np.savez`` stores; a compressed member could unpack to far more than its
+    size on disk (a zip bomb written by student code that replaced the
+    driver's ``np.savez``), in the grader's memory.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = archive.infolist()
+    if any(m.compress_type != zipfile.ZIP_STORED for m in members):
+        raise ValueError("compressed arrays")
+    if sum(m.file_size for m in members) > limit:
+        raise ValueError(f"arrays larger than {limit} bytes")
+    return data
+
+
 def _read_reply(outbox: Path, stem: str, limit: int) -> tuple[object, dict[str, np.ndarray]]:
-    """``stem.json`` and the float64 arrays of ``stem.npz`` from the sandbox (no pickles)."""
-    reply = json.loads(_read_own_file(outbox / f"{stem}.json", limit))
-    with np.load(io.BytesIO(_read_own_file(outbox / f"{stem}.npz", limit)), allow_pickle=False) as npz:
+    """``stem.json`` and the float64 arrays of ``stem.npz`` from the sandbox (no pickles, no compression)."""
+    reply = json.loads(_read_own_file(outbox / f"{stem}.json", min(limit, JSON_BYTES)))
+    data = _stored_within(_read_own_file(outbox / f"{stem}.npz", limit), limit)
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
         return reply, {k: np.asarray(npz[k], dtype=np.float64) for k in npz.files}
 
 
@@ -427,7 +448,7 @@ class Session:
         try:
             reply, values = _read_reply(self.outbox, f"resp-{n}", self.limits.file_bytes)
         except Exception as err:  # noqa: BLE001 - half-written, forged or not an npz at all (EOFError, BadZipFile, ...)
-            raise self._died("malformed", f"unreadable answer: {type(err).__name__}") from None
+            raise self._died("malformed", f"unreadable answer: {type(err).__name__}: {str(err)[:200]}") from None
         if not isinstance(reply, dict) or reply.get("answers") != n:
             raise self._died("malformed", "the answer is not the driver's answer to this request")
         return reply, values
@@ -477,6 +498,10 @@ class Session:
                 if not chunk:
                     return "ended"
                 self._unread = (self._unread + chunk)[-65536:]  # a flood of junk cannot grow without bound
+
+    def malformed(self, detail: str) -> SandboxDied:
+        """End the session over an answer that passed the channel's checks but is not of the protocol's form."""
+        return self._died("malformed", detail)
 
     def _died(self, status: str, detail: str) -> SandboxDied:
         self.close()
