@@ -466,3 +466,26 @@ def test_the_right_to_left_half_names_the_real_time_step():
         right_to_left_skips_x0,
         match=r"right-to-left half h\[\.\.\., H:\]\): h is wrong from t=0 down",
     )
+
+
+def test_finite_differences_are_forgiven_their_own_rounding(monkeypatch):
+    """The draw on which CI once failed every correct decoder_backward: ∂L/∂h(0) is small beside the loss.
+
+    Central differences of the summed loss were off by 1.1e-5 relative in dh0 from rounding alone; the
+    comparison with them now forgives what rounding can do (``differences_noise``), and still fails
+    without that floor, which proves the draw is the one.
+    """
+    from test_grading_cases import run_cells
+
+    from rnncore.grading import architectures, engine
+
+    student = run_cells("architectures", {}, hidden=False)[1]["decoder_backward"]
+
+    def that_draw():
+        return np.random.SeedSequence([5894827784848082686, 0, 189]).spawn(1)[0]
+
+    with engine.only(engine.FLOAT64):
+        architectures.check_decoder_backward(student, seed=that_draw())
+        monkeypatch.setattr(engine, "differences_noise", lambda *a, **k: 0.0)
+        with pytest.raises(engine.GradingError, match="dh0 is wrong .* against finite differences"):
+            architectures.check_decoder_backward(student, seed=that_draw())
