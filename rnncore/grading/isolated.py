@@ -398,6 +398,11 @@ def notes_for_tests(verdict: Verdict, sanitized: dict) -> dict[str, list[str]]:
     return notes
 
 
+def shown(message: str) -> list[str]:
+    """A message as the lines of an error output: the feedback page shows them unwrapped, so wrap them here."""
+    return textwrap.wrap(message, width=100, break_long_words=False, break_on_hyphens=False) or [message]
+
+
 class IsolatedExecute(NbGraderPreprocessor):
     """nbgrader's ``Execute`` replaced: grade a submission's test cells with :func:`grade_notebook`.
 
@@ -423,7 +428,7 @@ class IsolatedExecute(NbGraderPreprocessor):
             if index in raised and not is_test_cell(cell):  # shown where it arose; an answer cell has no points
                 error = raised[index]
                 cell.outputs.append(
-                    nbformat.v4.new_output("error", ename=error.kind, evalue=error.message, traceback=[str(error)])
+                    nbformat.v4.new_output("error", ename=error.kind, evalue=error.message, traceback=shown(str(error)))
                 )
             name = grade_id(cell)
             if name in notes:
@@ -431,7 +436,7 @@ class IsolatedExecute(NbGraderPreprocessor):
                 cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=text))
             message = outcomes.get(name)
             if is_test_cell(cell) and message is not None:
-                error = nbformat.v4.new_output("error", ename="GradingError", evalue=message, traceback=[message])
+                error = nbformat.v4.new_output("error", ename="GradingError", evalue=message, traceback=shown(message))
                 cell.outputs.append(error)
         peak_mib = verdict.peak_bytes / 2**20
         nb.metadata["rnn_grading"] = {
