@@ -349,15 +349,26 @@ def {function}(*args):
 """
 
 
-def _grade_id(cell) -> str | None:
+def grade_id(cell) -> str | None:
     return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
-def _test_moved_to_the_end(victim: str) -> Callable:
+def cell_named(nb, name: str):
+    return next(c for c in nb.cells if grade_id(c) == name)
+
+
+def moved_to_the_end(name: str) -> Callable:
     def reshape(nb):
-        cell = next(c for c in nb.cells if _grade_id(c) == f"test_{victim}")
+        cell = cell_named(nb, name)
         nb.cells.remove(cell)
         nb.cells.append(cell)
+
+    return reshape
+
+
+def deleted(name: str) -> Callable:
+    def reshape(nb):
+        nb.cells.remove(cell_named(nb, name))
 
     return reshape
 
@@ -366,18 +377,15 @@ def _test_deleted_and_answer_moved_to_the_end(victim: str) -> Callable:
     """nbgrader puts a deleted test cell back after its answer cell: here, at the end."""
 
     def reshape(nb):
-        nb.cells = [c for c in nb.cells if _grade_id(c) != f"test_{victim}"]
-        answer = next(c for c in nb.cells if _grade_id(c) == victim)
-        nb.cells.remove(answer)
-        nb.cells.append(answer)
+        deleted(f"test_{victim}")(nb)
+        moved_to_the_end(victim)(nb)
 
     return reshape
 
 
-def _flagged(grade_id: str, **flags) -> Callable:
+def flagged(name: str, **flags) -> Callable:
     def reshape(nb):
-        cell = next(c for c in nb.cells if _grade_id(c) == grade_id)
-        cell.metadata["nbgrader"].update(flags)
+        cell_named(nb, name).metadata["nbgrader"].update(flags)
 
     return reshape
 
@@ -423,7 +431,7 @@ def order_attacks(assignment: str) -> dict[str, Submission]:
         }
         score = honest_score(assignment, {victim: released_code(assignment, victim)})
         for how, reshape in (
-            ("moves_the_test_of", _test_moved_to_the_end(victim)),
+            ("moves_the_test_of", moved_to_the_end(f"test_{victim}")),
             ("deletes_the_test_and_moves", _test_deleted_and_answer_moved_to_the_end(victim)),
         ):
             suite[f"{how}_{victim}"] = Submission(replace, score, reshape=reshape, suite="hostile")
@@ -480,7 +488,7 @@ def hostile_suite(assignment: str) -> dict[str, Submission]:
         {first: LOCKED_IMPORTS.format(functions=functions)},
         honest_score(assignment, {first: stub}),
         solved=True,
-        reshape=_flagged(first, locked=True),
+        reshape=flagged(first, locked=True),
         suite="hostile",
     )
     return suite

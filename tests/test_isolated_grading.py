@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from grading_cases import CASES
-from grading_corpus import corpus, notebook
+from grading_corpus import cell_named, corpus, deleted, flagged, moved_to_the_end, notebook
 from test_assignments import ASSIGNMENTS, new_course, run_nbgrader, scores
 
 from rnncore.grading.sandbox import Limits
@@ -124,20 +124,9 @@ def test_the_corpus_scores_as_intended_twice_in_shuffled_order(course, assignmen
 TAMPERED = "bptt"
 
 
-def _cell(nb, grade_id: str):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
-def _set(grade_id: str, **flags):
+def _as_markdown(name: str):
     def reshape(nb):
-        _cell(nb, grade_id).metadata["nbgrader"].update(flags)
-
-    return reshape
-
-
-def _as_markdown(grade_id: str):
-    def reshape(nb):
-        cell = _cell(nb, grade_id)
+        cell = cell_named(nb, name)
         cell.cell_type = "markdown"
         cell.pop("outputs", None)
         cell.pop("execution_count", None)
@@ -145,28 +134,12 @@ def _as_markdown(grade_id: str):
     return reshape
 
 
-def _moved_to_the_end(grade_id: str):
+def _duplicated(name: str):
     def reshape(nb):
-        cell = _cell(nb, grade_id)
-        nb.cells.remove(cell)
-        nb.cells.append(cell)
-
-    return reshape
-
-
-def _duplicated(grade_id: str):
-    def reshape(nb):
-        cell = _cell(nb, grade_id)
+        cell = cell_named(nb, name)
         copy = nbformat.from_dict(cell)
         copy["id"] = f"{cell.get('id', 'cell')}-copy"
         nb.cells.insert(nb.cells.index(cell), copy)
-
-    return reshape
-
-
-def _deleted(grade_id: str):
-    def reshape(nb):
-        nb.cells.remove(_cell(nb, grade_id))
 
     return reshape
 
@@ -175,16 +148,16 @@ def _deleted(grade_id: str):
 # structure: (reshape, cell the note is about, what the log says of it). Every one earns full marks.
 STEP, TEST = "rnn_step_backward", "test_rnn_step_backward"
 RESTORED = {
-    "answer_locked": (_set(STEP, locked=True), STEP, "changed (locked) and restored"),
-    "answer_graded": (_set(STEP, grade=True, points=100), STEP, "changed (grade, points) and restored"),
-    "answer_not_solution": (_set(STEP, solution=False), STEP, "changed (solution) and restored"),
-    "test_not_graded": (_set(TEST, grade=False), TEST, "changed (grade) and restored"),
-    "test_solution": (_set(TEST, solution=True), TEST, "changed (solution) and restored"),
-    "test_unlocked": (_set(TEST, locked=False), TEST, "changed (locked) and restored"),
-    "test_more_points": (_set(TEST, points=100), TEST, "changed (points) and restored"),
+    "answer_locked": (flagged(STEP, locked=True), STEP, "changed (locked) and restored"),
+    "answer_graded": (flagged(STEP, grade=True, points=100), STEP, "changed (grade, points) and restored"),
+    "answer_not_solution": (flagged(STEP, solution=False), STEP, "changed (solution) and restored"),
+    "test_not_graded": (flagged(TEST, grade=False), TEST, "changed (grade) and restored"),
+    "test_solution": (flagged(TEST, solution=True), TEST, "changed (solution) and restored"),
+    "test_unlocked": (flagged(TEST, locked=False), TEST, "changed (locked) and restored"),
+    "test_more_points": (flagged(TEST, points=100), TEST, "changed (points) and restored"),
     "test_markdown": (_as_markdown(TEST), TEST, "changed (cell type) and restored"),
-    "test_moved": (_moved_to_the_end(TEST), TEST, "was moved; it was graded in the assignment's order"),
-    "test_deleted": (_deleted(TEST), TEST, "was deleted; the grader put it back"),
+    "test_moved": (moved_to_the_end(TEST), TEST, "was moved; it was graded in the assignment's order"),
+    "test_deleted": (deleted(TEST), TEST, "was deleted; the grader put it back"),
     "test_duplicated": (_duplicated(TEST), TEST, "was duplicated; only this copy was graded"),
 }
 
