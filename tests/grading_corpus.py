@@ -27,6 +27,8 @@ from pathlib import Path
 import nbformat
 from grading_cases import CASES, alternatives, filled_release, instructor_code, mutants, solution_code
 
+from rnncore.grading.nbgrader_cells import grade_id as cell_grade_id
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -49,7 +51,7 @@ def notebook(course: Path, assignment: str, submission: Submission):
 
 def released_code(assignment: str, grade_id: str) -> str:
     nb = nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
-    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(c.source for c in nb.cells if cell_grade_id(c) == grade_id)
 
 
 def full_marks(assignment: str) -> float:
@@ -349,12 +351,8 @@ def {function}(*args):
 """
 
 
-def grade_id(cell) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
-
-
 def cell_named(nb, name: str):
-    return next(c for c in nb.cells if grade_id(c) == name)
+    return next(c for c in nb.cells if cell_grade_id(c) == name)
 
 
 def moved_to_the_end(name: str) -> Callable:

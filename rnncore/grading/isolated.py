@@ -36,7 +36,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from rnncore import grading
 from rnncore.grading import handouts
 from rnncore.grading.engine import GradingError
-from rnncore.grading.nbgrader_cells import SANITIZED
+from rnncore.grading.nbgrader_cells import SANITIZED, grade_id
 from rnncore.grading.remote import RemoteFunction, RemoteNamespace, StudentError
 from rnncore.grading.sandbox import IsolationUnavailable, Limits, SandboxDied, Session, detect_isolation
 
@@ -58,10 +58,6 @@ def declaration(source: str) -> str:
 
 def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
-
-
-def grade_id(cell) -> str | None:
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
 
 
 def handed_out(code_cells) -> dict:
@@ -90,6 +86,11 @@ class Release:
     def tests(self) -> list[str]:
         return [name for name, kind in self.cells if kind == "test"]
 
+    @property
+    def rank(self) -> dict[str, int]:
+        """Each cell's place in the release, by grade id."""
+        return {name: k for k, (name, _) in enumerate(self.cells)}
+
     def positions(self, cells) -> list[int]:
         """Where in the release each of a submission's ``cells`` belongs.
 
@@ -97,11 +98,10 @@ class Release:
         wherever the student moved it; any other cell (a student's own helper,
         the ungraded demo) belongs with the nearest such cell above it.
         """
-        rank = {name: k for k, (name, _) in enumerate(self.cells)}
-        current, positions = -1, []
+        rank, current, positions = self.rank, -1, []
         for cell in cells:
             current = rank.get(grade_id(cell), current)
-            positions.append(rank.get(grade_id(cell), current))
+            positions.append(current)
         return positions
 
 
@@ -325,7 +325,7 @@ def grade_notebook(nb, limits: Limits | None = None, release: Release | None = N
     for cell in code_cells:
         if is_test_cell(cell):
             found.setdefault(grade_id(cell), cell)
-    rank = {name: k for k, (name, _) in enumerate(release.cells)}
+    rank = release.rank
     sessions = Sessions(limits or limits_from_environment(), release.handouts)
     broken: set[int] = set()
     outcomes: dict[str, str | None] = {}

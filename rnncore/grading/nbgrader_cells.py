@@ -39,6 +39,11 @@ SANITIZED = "rnn_sanitized"  # the record in the notebook's metadata (read by rn
 FLAGS = ("grade", "solution", "locked", "points")
 
 
+def grade_id(cell) -> str | None:
+    """The cell's nbgrader grade id, or None for a cell nbgrader does not manage."""
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
 def _record(nb: NotebookNode, key: str, name: str, detail: str | None = None) -> None:
     record = nb.metadata.setdefault(SANITIZED, {})
     if detail is None:
@@ -97,10 +102,10 @@ class RestoreTestCells(OverwriteCells):
         return super().preprocess(nb, resources)
 
     def add_missing_grade_cells(self, nb: NotebookNode, resources):
-        present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+        present = {grade_id(c) for c in nb.cells}
         nb, resources = super().add_missing_grade_cells(nb, resources)
         for cell in nb.cells:
-            name = cell.metadata.get("nbgrader", {}).get("grade_id")
+            name = grade_id(cell)
             if name not in present:
                 _record(nb, "deleted", name)
         return nb, resources
@@ -128,16 +133,16 @@ class RestoreTestCells(OverwriteCells):
         return changed
 
     def preprocess_cell(self, cell: NotebookNode, resources, cell_index: int):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        source_cell = None if grade_id is None else self._find(self.gradebook.find_source_cell, grade_id)
-        if grade_id is not None and source_cell is None:
+        name = grade_id(cell)
+        source_cell = None if name is None else self._find(self.gradebook.find_source_cell, name)
+        if name is not None and source_cell is None:
             # flags on a cell the release does not have: it is the student's own cell, nothing more
             cell.metadata.nbgrader = {}
-            _record(self._notebook, "unknown", grade_id)
+            _record(self._notebook, "unknown", name)
             return cell, resources
         if source_cell is not None:
-            for flag in self._restore_metadata(cell, grade_id, source_cell):
-                _record(self._notebook, "flags", grade_id, flag)
+            for flag in self._restore_metadata(cell, name, source_cell):
+                _record(self._notebook, "flags", name, flag)
             # (a changed cell type is restored by OverwriteCells, and its source with it)
             if cell.cell_type == "code" and source_cell.locked and cell.source == released_source(source_cell.source):
                 cell.source = source_cell.source
