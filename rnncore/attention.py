@@ -19,6 +19,7 @@ key may be attended to. Weights come back as ``(T, N, S)`` for plotting.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -89,7 +90,8 @@ def attention_forward(query, keys, values, mask=None, score: str = "dot", W_q=No
             )
         e = np.einsum("tnh,snh->tns", query, keys)
         if score == "scaled_dot":
-            e = e / np.sqrt(keys.shape[-1])
+            # math.sqrt gives a Python float, which keeps float32 scores float32 (np.sqrt's float64 would promote them).
+            e = e / math.sqrt(keys.shape[-1])
     if mask is not None:
         e = np.where(mask.T[None], e, -np.inf)
     e = e - e.max(axis=-1, keepdims=True)
@@ -127,7 +129,7 @@ def attention_backward(dcontext, cache: AttentionCache) -> AttentionGrads:
             dv_a=dv_a,
         )
     if score == "scaled_dot":
-        de = de / np.sqrt(keys.shape[-1])
+        de = de / math.sqrt(keys.shape[-1])
     return AttentionGrads(
         dquery=np.einsum("tns,snh->tnh", de, keys),
         dkeys=np.einsum("tns,tnh->snh", de, query),

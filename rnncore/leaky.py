@@ -65,10 +65,13 @@ def leaky_forward(x, U, W, b, alpha, h0=None) -> tuple[np.ndarray, LeakyCache]:
     """
     s = ShapeChecker("leaky_forward")
     x, U, W, b, h0 = check_elman(s, x, U, W, b, h0)
+    # A Python number for α adapts to the layer's precision; an array of α is a parameter like the others.
+    given_as_number = np.isscalar(alpha)
     alpha = _check_alpha(s, alpha)
     T, N, D = x.shape
     H = U.shape[0]
-    dtype = float_dtype(x, U, W, b, h0)
+    dtype = float_dtype(x, U, W, b, h0, None if given_as_number else alpha)
+    alpha = alpha.astype(dtype, copy=False)
     hs = np.empty((T + 1, N, H), dtype=dtype)
     hs[0] = 0.0 if h0 is None else h0
     h_hat = (x.reshape(T * N, D) @ U.T + b).reshape(T, N, H).astype(dtype, copy=False)
