@@ -3,16 +3,19 @@
 Gates are stacked in the order ``r, z, n`` (reset, update, candidate) in
 ``U (3H, D)``, ``W (3H, H)``, ``b (3H,)``, as PyTorch stacks them.
 
-``variant="lecture"`` (Cho et al. 2014 as in the lectures; reset *before* the
-recurrent product)::
+``variant="lecture"`` (the form of the lectures and of Chung et al. 2014: ``z``
+weights the *new* candidate; reset *before* the recurrent product)::
 
-    r(t) = σ(b_r + U_r x(t) + W_r h(t-1))
-    z(t) = σ(b_z + U_z x(t) + W_z h(t-1))
-    h̃(t) = tanh(b_n + U_n x(t) + W_n (r(t) ⊙ h(t-1)))
+    a_r = b_r + U_r x(t) + W_r h(t-1),              r(t) = σ(a_r)
+    a_z = b_z + U_z x(t) + W_z h(t-1),              z(t) = σ(a_z)
+    a_n = b_n + U_n x(t) + W_n (r(t) ⊙ h(t-1)),     h̃(t) = tanh(a_n)
     h(t) = (1 − z(t)) ⊙ h(t-1) + z(t) ⊙ h̃(t)
 
+The book's candidate ``h̃`` is ``n`` in the code, as in PyTorch.
+
 ``variant="torch"`` (``torch.nn.GRU``; reset *after* the product, which needs a
-second bias ``b_hn (H,)`` inside it, and ``z`` mirrored)::
+second bias ``b_hn (H,)`` inside it, and ``z`` on the *old* state, as in Cho et
+al. 2014)::
 
     h̃(t) = tanh(b_n + U_n x(t) + r(t) ⊙ (W_n h(t-1) + b_hn))
     h(t) = (1 − z(t)) ⊙ h̃(t) + z(t) ⊙ h(t-1)
@@ -21,7 +24,10 @@ Backward (lecture form), with ``δh`` the total gradient reaching ``h(t)``::
 
     δh̃ = δh ⊙ z,  δz = δh ⊙ (h̃ − h(t-1)),  ∇a_n = δh̃ ⊙ (1 − h̃²)
     δ(r⊙h) = W_nᵀ ∇a_n,  δr = δ(r⊙h) ⊙ h(t-1)
+    ∇a_z = δz ⊙ z (1 − z),  ∇a_r = δr ⊙ r (1 − r)
     δh(t-1) = δh ⊙ (1 − z) + δ(r⊙h) ⊙ r + W_rᵀ ∇a_r + W_zᵀ ∇a_z
+    ∇W_n = Σ_t ∇a_n (r ⊙ h(t-1))ᵀ   (paired with r ⊙ h(t-1), not h(t-1)),
+    ∇W_r = Σ_t ∇a_r h(t-1)ᵀ,  ∇W_z = Σ_t ∇a_z h(t-1)ᵀ,  ∇U_g = Σ_t ∇a_g x(t)ᵀ
 """
 
 from __future__ import annotations

@@ -1,26 +1,36 @@
 """The LSTM layer: one step and a whole sequence, optionally with peepholes.
 
 Book notation (chapter *LSTM*); the four gates are stacked in the order
-``i, f, g, o`` in ``U (4H, D)``, ``W (4H, H)``, ``b (4H,)``, as PyTorch does::
+``i, f, g, o`` in ``U (4H, D)``, ``W (4H, H)``, ``b (4H,)``, as PyTorch does.
+The book writes the cell state ``s(t)`` (Goodfellow's and Graves' letter); the
+code calls it ``c``, as PyTorch does (``c_n``)::
 
-    i(t) = σ(b_i + U_i x(t) + W_i h(t-1) + p_i ⊙ c(t-1))     input gate
-    f(t) = σ(b_f + U_f x(t) + W_f h(t-1) + p_f ⊙ c(t-1))     forget gate
-    g(t) = tanh(b_g + U_g x(t) + W_g h(t-1))                 candidate
-    c(t) = f(t) ⊙ c(t-1) + i(t) ⊙ g(t)                       cell state
-    o(t) = σ(b_o + U_o x(t) + W_o h(t-1) + p_o ⊙ c(t))       output gate
-    h(t) = o(t) ⊙ tanh(c(t))
+    a_i = b_i + U_i x(t) + W_i h(t-1) + p_i ⊙ s(t-1),   i(t) = σ(a_i)      input gate
+    a_f = b_f + U_f x(t) + W_f h(t-1) + p_f ⊙ s(t-1),   f(t) = σ(a_f)      forget gate
+    a_g = b_g + U_g x(t) + W_g h(t-1),                  g(t) = tanh(a_g)   candidate
+    s(t) = f(t) ⊙ s(t-1) + i(t) ⊙ g(t)                                     cell state
+    a_o = b_o + U_o x(t) + W_o h(t-1) + p_o ⊙ s(t),     o(t) = σ(a_o)      output gate
+    h(t) = o(t) ⊙ tanh(s(t))
 
-The peephole weights ``p (3, H)`` (rows ``p_i, p_f, p_o``, Gers et al. 2000)
-are optional; without them the terms vanish and this is ``torch.nn.LSTM``.
+``b`` is one bias per gate, PyTorch's ``bias_ih + bias_hh``. The peephole
+weights ``p (3, H)`` (rows ``p_i, p_f, p_o``; Gers & Schmidhuber 2000, "Recurrent
+nets that time and count", and Gers, Schraudolph & Schmidhuber 2002) are
+optional; without them those terms vanish and this is ``torch.nn.LSTM``.
 
-Backward through the cell, with ``δc`` the total gradient reaching ``c(t)``::
+Backward through the cell. ``δh(t)`` is the total gradient reaching ``h(t)``
+(from the output at ``t`` and from step ``t+1``); the cell's total gradient is
+written once::
 
-    δo = δh ⊙ tanh(c)                 δc = δc_next + δh ⊙ o ⊙ (1 − tanh²c) [+ p_o ⊙ ∇_a_o]
-    δi = δc ⊙ g    δg = δc ⊙ i        δf = δc ⊙ c(t-1)
-    δc(t-1) = δc ⊙ f [+ p_i ⊙ ∇_a_i + p_f ⊙ ∇_a_f]
+    δs(t) = δs(t+1) ⊙ f(t+1) [+ p_i ⊙ ∇a_i(t+1) + p_f ⊙ ∇a_f(t+1)]
+            + δh(t) ⊙ o(t) ⊙ (1 − tanh² s(t)) [+ p_o ⊙ ∇a_o(t)]
+    ∇a_o = δh ⊙ tanh(s) ⊙ o (1 − o)      ∇a_i = δs ⊙ g ⊙ i (1 − i)
+    ∇a_f = δs ⊙ s(t-1) ⊙ f (1 − f)       ∇a_g = δs ⊙ i ⊙ (1 − g²)
+    δh(t-1) ⊇ Σ_gates W_gᵀ ∇a_g          ∇U = Σ_t ∇a xᵀ,  ∇W = Σ_t ∇a h(t-1)ᵀ,  ∇b = Σ_t ∇a
+    ∇p_i = Σ_t ∇a_i ⊙ s(t-1),  ∇p_f = Σ_t ∇a_f ⊙ s(t-1),  ∇p_o = Σ_t ∇a_o ⊙ s(t)
 
-and the pre-activation gradients ``∇_a = δ ⊙ σ'`` or ``δ ⊙ tanh'`` feed ``U, W, b``
-exactly as in the plain RNN. The path ``δc ⊙ f`` is the constant error carousel.
+(terms in brackets only with peepholes). Without peepholes the gradient passed
+from ``s(t)`` to ``s(t-1)`` is multiplied by ``f(t)`` and nothing else: the
+constant error carousel.
 
 Speed: the sequence functions compute every step's input projection in one
 matrix product, keep all gate activations in one preallocated ``(T, N, 4H)``
@@ -263,7 +273,7 @@ def lstm_forward(x, U, W, b, h0=None, c0=None, p=None):
 
     Args:
         x: ``(T, N, D)``, time-major.
-        U: ``(4H, D)``; W: ``(4H, H)``; b: ``(4H,)``.
+        U: ``(4H, D)``; W: ``(4H, H)``; b: ``(4H,)``, PyTorch's ``bias_ih + bias_hh``.
         h0, c0: initial states ``(N, H)``; zeros when omitted.
         p: optional peepholes ``(3, H)``.
 

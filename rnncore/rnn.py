@@ -51,7 +51,8 @@ def rnn_step_forward(x, h_prev, U, W, b) -> tuple[np.ndarray, RNNStepCache]:
     Args:
         x: input ``x(t)``, ``(N, D)``.
         h_prev: previous state ``h(t-1)``, ``(N, H)``.
-        U: input-to-hidden weights ``(H, D)``; W: hidden-to-hidden ``(H, H)``; b: bias ``(H,)``.
+        U: input-to-hidden weights ``(H, D)``; W: hidden-to-hidden ``(H, H)``; b: bias ``(H,)``
+            (one bias where PyTorch has two: ``b = bias_ih + bias_hh``).
 
     Returns:
         ``h (N, H)`` and the cache for :func:`rnn_step_backward`.
@@ -104,7 +105,7 @@ def rnn_forward(x, U, W, b, h0=None) -> tuple[np.ndarray, RNNCache]:
 
     Args:
         x: inputs ``(T, N, D)``, time-major.
-        U: ``(H, D)``; W: ``(H, H)``; b: ``(H,)``.
+        U: ``(H, D)``; W: ``(H, H)``; b: ``(H,)``, PyTorch's ``bias_ih + bias_hh``.
         h0: initial state ``h(0)`` ``(N, H)``; zeros when omitted.
 
     Returns:
