@@ -1,4 +1,4 @@
-"""Clipping, optimizers, the training loop and truncated BPTT."""
+"""Clipping, optimizers and the training loop (truncated BPTT: test_truncated_bptt.py)."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rnncore import optim, truncated
+from rnncore import optim
 from rnncore.models import SequenceModel
 from rnncore.train import progress_bar, train
 
@@ -117,38 +117,3 @@ def test_training_stops_clearly_when_batches_run_out_or_the_loss_diverges():
 
 def test_progress_bar_shape():
     assert progress_bar(5, 10, 1.5, width=10) == "[#####.....] 5/10 loss 1.5000"
-
-
-def test_truncated_windows_cover_the_sequence_once():
-    for T in range(1, 12):
-        for k in range(1, 6):
-            covered = [t for w in truncated.windows(T, k) for t in range(T)[w]]
-            assert covered == list(range(T))
-
-
-@given(st.integers(1, 9), st.integers(1, 10), st.integers(0, 2**32 - 1))
-def test_truncated_bptt_is_full_bptt_for_long_windows_and_window_sums_otherwise(T, k, seed):
-    model = SequenceModel("lstm", n_in=4, hidden=3, n_out=4, seed=seed)
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 4, (T, 2))
-    y = rng.integers(0, 4, (T, 2))
-
-    def window(xw, yw, state):
-        return model.loss_and_grads((xw, yw), state0=state, return_state=True)
-
-    loss, grads, final = truncated.truncated_bptt(window, x, y, None, k)
-    if k >= T:
-        full_loss, full_grads = model.loss_and_grads((x, y))
-        assert loss == pytest.approx(full_loss)
-        for name in full_grads:
-            np.testing.assert_allclose(grads[name], full_grads[name], rtol=1e-12, atol=1e-14)
-    else:
-        # Same as running the windows by hand with the carried (constant) state.
-        state, expected = None, {}
-        for w in truncated.windows(T, k):
-            _, g, state = window(x[w], y[w], state)
-            for name, v in g.items():
-                expected[name] = expected.get(name, 0) + v
-        for name in expected:
-            np.testing.assert_allclose(grads[name], expected[name], rtol=1e-12)
-    np.testing.assert_allclose(final["h"], model.forward(x)[1]["h"], rtol=1e-12)
