@@ -150,13 +150,13 @@ def leaky_forward_torch(x, U, W, b, alpha, h0=None):
     return torch.stack(hs)
 
 
-def skip_rnn_forward_torch(x, U, W, W_s, b, d, h0=None):
+def skip_rnn_forward_torch(x, U, W, W_d, b, d, h0=None):
     """Twin of :func:`rnncore.skip.skip_rnn_forward`."""
     torch = _torch()
     h0 = torch.zeros(x.shape[1], U.shape[0], dtype=x.dtype) if h0 is None else h0
     hs = [h0]
     for t in range(1, x.shape[0] + 1):
-        hs.append(torch.tanh(x[t - 1] @ U.T + hs[t - 1] @ W.T + hs[max(t - d, 0)] @ W_s.T + b))
+        hs.append(torch.tanh(x[t - 1] @ U.T + hs[t - 1] @ W.T + hs[max(t - d, 0)] @ W_d.T + b))
     return torch.stack(hs[1:])
 
 

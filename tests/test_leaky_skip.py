@@ -52,14 +52,14 @@ def test_leaky_with_alpha_one_keeps_the_initial_state():
 @given(dims, st.integers(2, 4))
 def test_skip_backward(d, k):
     rng, x, p, h0 = base(d)
-    W_s = normal(rng, d["H"], d["H"])
-    h, cache = skip.skip_rnn_forward(x, p["U"], p["W"], W_s, p["b"], k, h0=h0)
+    W_d = normal(rng, d["H"], d["H"])
+    h, cache = skip.skip_rnn_forward(x, p["U"], p["W"], W_d, p["b"], k, h0=h0)
     dh = normal(rng, *h.shape, scale=1.0)
     g = skip.skip_rnn_backward(dh, cache)
-    analytic = {"x": g.dx, "h0": g.dh0, "U": g.dU, "W": g.dW, "W_s": g.dW_s, "b": g.db}
+    analytic = {"x": g.dx, "h0": g.dh0, "U": g.dU, "W": g.dW, "W_d": g.dW_d, "b": g.db}
     assert_gradients(
         lambda **kw: skip.skip_rnn_forward(**kw, d=k)[0],
-        {"x": x, "U": p["U"], "W": p["W"], "W_s": W_s, "b": p["b"], "h0": h0},
+        {"x": x, "U": p["U"], "W": p["W"], "W_d": W_d, "b": p["b"], "h0": h0},
         analytic,
         dh,
         lambda **kw: tr.skip_rnn_forward_torch(**kw, d=k),
