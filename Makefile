@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: venv test lint unit bench bench-grading bench-isolated book browser sandbox release lms-zip collect autograde feedback grades clean
+.PHONY: venv test lint unit bench bench-grading bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -49,6 +49,10 @@ bench-grading: venv
 # Seconds to grade one submission of each assignment isolated, in process and through nbgrader (about a minute).
 bench-isolated: venv sandbox
 	$(BIN)/python -m benchmarks.isolated_cost --nbgrader
+
+# Seconds a student waits for Validate on each assignment, with and without torch (a few minutes).
+bench-validate: venv
+	$(BIN)/python -m benchmarks.validate_cost
 
 book: venv
 	@start=$$(date +%s); \

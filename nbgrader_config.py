@@ -8,6 +8,7 @@ gradebook is SQLite; set RNN_GRADEBOOK to put it elsewhere (any SQLAlchemy URL).
 
 import os
 import warnings
+from pathlib import Path
 
 from sqlalchemy.exc import SAWarning
 
@@ -56,6 +57,16 @@ if os.environ.get("RNN_ISOLATED_GRADING", "1") == "1":
     ]
 # Student notebooks run their own training loops at the end; give them time.
 c.ExecutePreprocessor.timeout = 300
+# The student notebooks link to the book where _config.yml says it is published (html.baseurl):
+# change it there and `make release` moves every link (rnncore/grading/book_links.py).
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+from rnncore.grading.book_links import BookLinks, book_pages, configured_baseurl  # noqa: E402
+
+COURSE_ROOT = Path(__file__).resolve().parent
+c.BookLinks.baseurl = configured_baseurl(COURSE_ROOT / "_config.yml")
+c.BookLinks.pages = book_pages(COURSE_ROOT / "book")
+c.GenerateAssignment.preprocessors = [BookLinks, *GenerateAssignment.class_traits()["preprocessors"].default()]
 # Regenerating a release must not fail because an older one exists.
 c.GenerateAssignment.force = True
 # nbgrader's autograde adds submissions through relationships of objects not yet in its session, and

@@ -7,6 +7,7 @@ import pytest
 
 from rnncore import grading, lstm, rnn
 from rnncore.activations import softmax
+from rnncore.grading import engine
 
 SEEDS = [0, 1, 2]
 
@@ -294,6 +295,34 @@ def test_the_torch_comparison_is_made_and_can_be_left_out(monkeypatch):
     _fails(grading.check_rnn_step_forward, lambda x, h, U, W, b: np.tanh(x @ U.T + h @ W + b), match="h is wrong")
 
 
+def test_without_torch_the_check_runs_without_the_torch_comparison(monkeypatch):
+    """A student's light install has no torch: unset, the comparison is left out; required, it says why not."""
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real_find_spec(name, *a)
+    )
+    monkeypatch.delenv("RNN_GRADING_TORCH", raising=False)
+    assert not engine.torch_comparison_enabled()
+    grading.check_rnn_backward(rnn.rnn_forward, rnn.rnn_backward, seed=0)
+    monkeypatch.setattr(importlib.util, "find_spec", real_find_spec)
+    assert engine.torch_comparison_enabled()  # torch is installed here: unset means "use it"
+    monkeypatch.setenv("RNN_GRADING_TORCH", "0")
+    assert not engine.torch_comparison_enabled()
+
+
+def test_a_failure_shows_as_its_whole_message_within_validates_width():
+    """IPython (the notebook, Validate) shows a GradingError as its message, wrapped, with no grader frames."""
+    wrong_step = lambda x, h, U, W, b: np.tanh(x @ U.T + h @ W + b)  # noqa: E731
+    with pytest.raises(grading.GradingError) as failure:
+        grading.check_rnn_step_forward(wrong_step)
+    lines = failure.value._render_traceback_()
+    assert lines[0].startswith("GradingError: rnn_step_forward: h is wrong")
+    assert max(map(len, lines)) <= grading.GradingError.SHOWN_WIDTH
+    assert " ".join(lines).split() == f"GradingError: {failure.value}".split()  # nothing cut
+
+
 def test_hints_for_common_mistakes_in_the_later_assignments():
     _fails(grading.check_jacobian_norms, lambda J: np.sqrt((J**2).sum(axis=(1, 2))), match="Frobenius")
 
@@ -479,7 +508,7 @@ def test_finite_differences_are_forgiven_their_own_rounding(monkeypatch):
 
     from rnncore.grading import architectures, engine
 
-    student = run_cells("architectures", {}, hidden=False)[1]["decoder_backward"]
+    student = run_cells("architectures", {}, tests="none")[1]["decoder_backward"]
 
     def that_draw():
         return np.random.SeedSequence([5894827784848082686, 0, 189]).spawn(1)[0]

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import importlib.util
 import os
 import signal
+import textwrap
 import threading
 import time
 import warnings
@@ -36,6 +38,19 @@ GATE_NAMES = {4: ("input", "forget", "candidate", "output"), 3: ("reset", "updat
 
 class GradingError(AssertionError):
     """A check failed; the message is what the student sees."""
+
+    # nbgrader's Validate cuts every line of an error at 87 characters, after a 4-space indent.
+    SHOWN_WIDTH = 80
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows for this error (in the notebook, and in Validate): the message, wrapped.
+
+        The frames of the grader's internals say nothing to a student, and
+        Validate would cut the one line that matters; IPython calls this method
+        instead of formatting a traceback when an exception defines it.
+        """
+        text = f"{type(self).__name__}: {self}"
+        return [line for paragraph in text.splitlines() for line in textwrap.wrap(paragraph, self.SHOWN_WIDTH) or [""]]
 
 
 @dataclass(frozen=True)
@@ -557,14 +572,20 @@ def compare_states(name: str, expected: np.ndarray, actual, reading: str = "forw
 
 
 def torch_comparison_enabled() -> bool:
-    """Whether backward passes are also compared with torch autograd (the default).
+    """Whether backward passes are also compared with torch autograd.
 
-    ``RNN_GRADING_TORCH=0`` leaves that comparison out. It never changes a
-    verdict: a gradient that matches rnncore's backward matches torch too,
-    because rnncore's tests hold its backward to torch's on random shapes. What
-    it costs is importing torch, about 1.5 s in every graded notebook.
+    ``RNN_GRADING_TORCH=1`` requires the comparison, ``0`` leaves it out; unset,
+    it is made where torch is installed (the course's and the grader's
+    environment) and left out where it is not (a student's light install,
+    ``pip install '.[student]'``). It never changes a verdict: a gradient that
+    matches rnncore's backward matches torch too, because rnncore's tests hold
+    its backward to torch's on random shapes. What it costs is importing torch,
+    about 1.5 s in every graded notebook.
     """
-    return os.environ.get("RNN_GRADING_TORCH", "1") != "0"
+    setting = os.environ.get("RNN_GRADING_TORCH", "")
+    if setting in ("0", "1"):
+        return setting == "1"
+    return importlib.util.find_spec("torch") is not None
 
 
 def _torch_twin_grads(twin: Callable | None, inputs: Mapping, dout, wrt: Sequence[str]):
@@ -575,7 +596,7 @@ def _torch_twin_grads(twin: Callable | None, inputs: Mapping, dout, wrt: Sequenc
     except ImportError:
         raise RuntimeError(
             "torch is not installed, so gradients cannot be compared with torch autograd: "
-            "install the course environment, or set RNN_GRADING_TORCH=0"
+            "install the course environment, or unset RNN_GRADING_TORCH"
         ) from None
     return autograd(twin, inputs, dout, wrt=list(wrt))
 
