@@ -4,36 +4,63 @@ Book notation (chapter *Architectures*, section *Sequence to sequence*;
 Sutskever et al. 2014, Cho et al. 2014). The encoder reads the source and its
 final state becomes the decoder's initial state::
 
-    h_enc(s) = f(h_enc(s-1), x(s); θ_enc),            s = 1..S
-    h_dec(0) = h_enc(S)
+    h_enc(j) = f(h_enc(j-1), x(j); θ_enc),            j = 1..S
+    h_dec(0) = h_enc(S)                                (the context C)
     h_dec(t) = f(h_dec(t-1), E[y(t-1)]; θ_dec)         y(0) = BOS
-    o(t)     = c + V z(t),   z(t) = h_dec(t)           (no attention)
+    o(t)     = c + V z(t),   z(t) = h_dec(t)           (no attention; c is the output bias)
 
 With attention (chapter *Attention*; Luong et al. 2015), the decoder state
-queries every encoder state and the output reads both::
+h(t) = h_dec(t) is the query, the encoder states are the keys and the values,
+and the output reads the context C(t) and the state::
 
-    ctx(t), α(t) = attend(h_dec(t), h_enc(1..S))
-    z(t) = tanh(W_c [ctx(t); h_dec(t)] + b_c)
+    C(t), α(t, ·) = attend(q = h(t), k = v = h_enc(1..S))
+    z(t) = h̃(t) = tanh(W_C [C(t); h(t)] + b_C)        (code: W_c, b_c; ctx is C(t))
+
+The encoder reads padding like any other symbol (the mask reaches only the
+attention), so its states depend on how much padding precedes a sequence:
+decode with the padding used in training (chapter *Attention*, "A date that
+comes out wrong").
 
 Training feeds the true previous token (teacher forcing); :meth:`Seq2Seq.greedy`
-feeds back the model's own previous prediction (free running).
+feeds back the model's own previous prediction (free running), and
+:meth:`Seq2Seq.beam_search` keeps the ``B`` best partial outputs instead of one.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from rnncore.activations import log_softmax
 from rnncore.attention import SCORES, attention_backward, attention_forward
 from rnncore.cells import get_cell
 from rnncore.layers import affine_backward, affine_forward, embedding_backward, embedding_forward
 from rnncore.losses import softmax_cross_entropy
 
 
+class BeamResult(NamedTuple):
+    """What :meth:`Seq2Seq.beam_search` returns.
+
+    ``tokens (L, N)``: the best output of each source; ``score (N,)``: its summed
+    log-probability ``log p(y | x)``; ``beams (L, N, B)`` and ``beam_scores (N, B)``:
+    the whole final beam, best first; ``lengths (N, B)``: each hypothesis's length
+    (up to and including EOS). After EOS a hypothesis is padded with EOS.
+    """
+
+    tokens: np.ndarray
+    score: np.ndarray
+    beams: np.ndarray
+    beam_scores: np.ndarray
+    lengths: np.ndarray
+
+
 class Seq2Seq:
     """An encoder–decoder over token sequences; parameters in one flat dict.
 
     Keys: ``E_src, E_tgt`` (embeddings), ``enc.U, enc.W, enc.b`` and ``dec.*``
-    (the two cells), ``V, c`` (output), and with attention ``W_c, b_c`` plus,
+    (the two cells), ``V, c`` (output), and with attention ``W_c, b_c`` (the book's
+    ``W_C, b_C``) plus,
     for the additive score, ``att.W_q, att.W_k, att.v_a``.
 
     Args:
@@ -171,6 +198,88 @@ class Seq2Seq:
             if w is not None:
                 weights.append(w[0])
         return np.stack(tokens), (np.stack(weights) if weights else None)
+
+    def beam_search(
+        self, src, bos: int, length: int, beam: int = 4, src_mask=None, eos: int | None = None, length_norm: float = 0.0
+    ) -> BeamResult:
+        """Beam search: keep the ``B = beam`` most probable partial outputs at every step.
+
+        A hypothesis ``y(1..t)`` has the score ``log p(y(1..t) | x) = Σ_{t' ≤ t} log ŷ(t')[y(t')]``,
+        with ``ŷ(t') = softmax(o(t'))`` computed with ``y(1..t'-1)`` fed back (free
+        running, as in :meth:`greedy`). At each step every one of the ``B`` hypotheses
+        is extended by each of the ``K`` tokens, and the ``B`` of the ``B·K``
+        candidates with the highest *ranking score* are kept::
+
+            rank(y) = log p(y | x) / |y|^β        β = length_norm (0: no normalisation)
+
+        ``|y|`` counts the tokens up to and including EOS. With ``eos`` given, a
+        hypothesis that has emitted EOS is finished: its score and length freeze and
+        it stays in the beam, competing with the unfinished ones. ``beam=1`` is
+        :meth:`greedy` (ties aside). Beam search is exact when ``B ≥ K^(L−1)`` (every
+        prefix is kept); for smaller ``B`` it is a heuristic and may even return a
+        less probable output than greedy decoding.
+
+        Shapes: ``src (S, N)`` ids, ``src_mask (S, N)``; internally the ``N·B``
+        hypotheses run as one batch (row ``n·B + b``). Returns a :class:`BeamResult`.
+        """
+        if beam < 1:
+            raise ValueError(f"Seq2Seq.beam_search: beam must be at least 1, got {beam}")
+        h_enc, state, _ = self.encode(src)
+        N, B = h_enc.shape[1], beam
+        K = self.params["V"].shape[0]
+        h_enc = np.repeat(h_enc, B, axis=1)
+        src_mask = None if src_mask is None else np.repeat(src_mask, B, axis=1)
+        state = {name: np.repeat(value, B, axis=0) for name, value in state.items()}
+        rows = np.arange(N)[:, None]
+        logp = np.full((N, B), -np.inf)
+        logp[:, 0] = 0.0  # the B copies of the empty hypothesis count once
+        lengths = np.zeros((N, B), dtype=np.int64)
+        done = np.zeros((N, B), dtype=bool)
+        history = np.zeros((0, N, B), dtype=np.int64)
+        token = np.full(N * B, bos)
+        for _ in range(length):
+            xt, _ = embedding_forward(token[None], self.params["E_tgt"])
+            h_dec, _, state = self.cell.forward(xt, self._sub("dec"), state)
+            o, _, _ = self._readout(h_dec, h_enc, src_mask)
+            step = log_softmax(o[0]).reshape(N, B, K)
+            if eos is not None:  # a finished hypothesis continues only with EOS, at no cost
+                step = np.where(done[..., None], -np.inf, step)
+                step[..., eos] = np.where(done, 0.0, step[..., eos])
+            cand = logp[..., None] + step  # (N, B, K)
+            cand_len = (lengths + ~done)[..., None]
+            rank = cand / cand_len**length_norm if length_norm else cand
+            top = np.argsort(-rank.reshape(N, B * K), axis=1, kind="stable")[:, :B]
+            parent, new = top // K, top % K
+            logp = cand.reshape(N, B * K)[rows, top]
+            lengths = np.broadcast_to(cand_len, (N, B, K)).reshape(N, B * K)[rows, top]
+            done = done[rows, parent] | (new == eos) if eos is not None else done
+            history = np.concatenate([history[:, rows, parent], new[None]])
+            token = new.reshape(N * B)
+            flat = (rows * B + parent).reshape(N * B)
+            state = {name: value[flat] for name, value in state.items()}
+        rank = logp / np.maximum(lengths, 1) ** length_norm if length_norm else logp
+        order = np.argsort(-rank, axis=1, kind="stable")
+        beams = history[:, rows, order]
+        beam_scores = logp[rows, order]
+        return BeamResult(beams[:, :, 0], beam_scores[:, 0], beams, beam_scores, lengths[rows, order])
+
+    def log_prob(self, src, y, bos: int, src_mask=None, eos: int | None = None):
+        """``log p(y | x) = Σ_t log ŷ(t)[y(t)]`` of given outputs ``y (L, N)``, one number per column.
+
+        Teacher-forced: step ``t`` is fed ``y(t-1)`` (``bos`` at ``t = 1``). With ``eos``
+        given, the terms after each column's first EOS are left out, as in
+        :meth:`beam_search`. Returns ``(N,)``.
+        """
+        y = np.asarray(y)
+        h_enc, final, _ = self.encode(src)
+        tgt_in = np.concatenate([np.full((1, y.shape[1]), bos, dtype=y.dtype), y[:-1]])
+        xt, _ = embedding_forward(tgt_in, self.params["E_tgt"])
+        h_dec, _, _ = self.cell.forward(xt, self._sub("dec"), final)
+        o, _, _ = self._readout(h_dec, h_enc, src_mask)
+        picked = np.take_along_axis(log_softmax(o), y[..., None], axis=-1)[..., 0]
+        if eos is not None:  # keep the terms up to and including the first EOS
+            picked = np.where(np.cumsum(y == eos, axis=0) - (y == eos) > 0, 0.0, picked)
+        return picked.sum(axis=0)
 
     def teacher_forced_predictions(self, src, tgt_in, src_mask=None):
         """Argmax predictions when every step is given the true previous token."""
