@@ -1,16 +1,21 @@
 """Attention over a sequence of encoder states: additive, dot and scaled dot scores.
 
 Book notation (chapter *Attention*). For decoder query ``q(t)`` and encoder
-keys/values ``k(s), v(s)``, ``s = 1..S``::
+keys/values ``k(j), v(j)``, ``j = 1..S``::
 
-    e(t, s) = v_aᵀ tanh(W_q q(t) + W_k k(s))     additive (Bahdanau et al. 2015)
-    e(t, s) = q(t)ᵀ k(s)                          dot (Luong et al. 2015)
-    e(t, s) = q(t)ᵀ k(s) / √H_k                   scaled dot (Vaswani et al. 2017)
-    α(t, ·) = softmax_s(e(t, ·))                  alignment; masked s get α = 0
-    c(t)    = Σ_s α(t, s) v(s)                    context
+    e(t, j) = v_aᵀ tanh(W_q q(t) + W_k k(j))     additive (Bahdanau et al. 2015)
+    e(t, j) = q(t)ᵀ k(j)                          dot (Luong et al. 2015)
+    e(t, j) = q(t)ᵀ k(j) / √H_k                   scaled dot (Vaswani et al. 2017)
+    α(t, ·) = softmax_j(e(t, ·))                  alignment; masked j get α = 0
+    C(t)    = Σ_j α(t, j) v(j)                    context (``context`` in code)
 
-Backward: ``∇α(t,s) = ∇c(t)ᵀ v(s)``, ``∇v(s) = Σ_t α(t,s) ∇c(t)``, and through the
-softmax ``∇e = α ⊙ (∇α − Σ_s α ∇α)``; then into the score's inputs.
+Backward: ``∇α(t,j) = ∇C(t)ᵀ v(j)``, ``∇v(j) = Σ_t α(t,j) ∇C(t)``, and through the
+softmax ``∇e = α ⊙ (∇α − Σ_j α ∇α)``; then into the score's inputs. For the
+additive score, with ``u(t,j) = tanh(W_q q(t) + W_k k(j))`` and
+``∇a(t,j) = ∇e(t,j) v_a ⊙ (1 − u(t,j)²)``: ``∇v_a = Σ_{t,j} ∇e(t,j) u(t,j)``,
+``∇(W_q q(t)) = Σ_j ∇a(t,j)`` (shared over the positions), ``∇(W_k k(j)) = Σ_t ∇a(t,j)``,
+``∇q(t) = W_qᵀ ∇(W_q q(t))``, ``∇W_q = Σ_t ∇(W_q q(t)) q(t)ᵀ``, and likewise for ``k``
+and ``W_k``. The scaled-dot gradients carry the same ``1/√H_k`` as its scores.
 
 Shapes: queries ``(T, N, H_q)`` (one decoder step is ``T = 1``), keys
 ``(S, N, H_k)``, values ``(S, N, H_v)``, mask ``(S, N)`` with True where a
@@ -80,7 +85,7 @@ def attention_forward(query, keys, values, mask=None, score: str = "dot", W_q=No
         W_q = s.array("W_q", W_q, ("A", "Hq"))
         W_k = s.array("W_k", W_k, ("A", "Hk"))
         v_a = s.array("v_a", v_a, ("A",))
-        # u[t, s] = tanh(W_q q(t) + W_k k(s)), broadcast over (T, S)
+        # u[t, j] = tanh(W_q q(t) + W_k k(j)), broadcast over (T, S)
         u = np.tanh((query @ W_q.T)[:, None] + (keys @ W_k.T)[None, :])
         e = np.einsum("tsna,a->tns", u, v_a)
     else:
@@ -119,7 +124,7 @@ def attention_backward(dcontext, cache: AttentionCache) -> AttentionGrads:
         dv_a = np.einsum("tns,tsna->a", de, u)
         dpre = np.einsum("tns,a->tsna", de, v_a) * (1.0 - u**2)
         dq_proj = dpre.sum(axis=1)  # (T, N, A): gradient of W_q q(t)
-        dk_proj = dpre.sum(axis=0)  # (S, N, A): gradient of W_k k(s)
+        dk_proj = dpre.sum(axis=0)  # (S, N, A): gradient of W_k k(j)
         return AttentionGrads(
             dquery=dq_proj @ W_q,
             dkeys=dk_proj @ W_k,
