@@ -1,4 +1,4 @@
-"""Shared test settings: a headless matplotlib backend and hypothesis profiles.
+"""Shared test settings: a headless matplotlib backend, hypothesis profiles, and the browser.
 
 CI runs a derandomized profile (the same examples every run); a developer's
 run draws fresh shapes and seeds each time. Set HYPOTHESIS_PROFILE to choose.
@@ -8,6 +8,7 @@ import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
@@ -15,6 +16,24 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+# Debian's Chromium, driven by Playwright (`playwright install` cannot download browsers here).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session's browser tests (the book's pages, Validate in JupyterLab)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
 
 
 def pytest_terminal_summary(terminalreporter):

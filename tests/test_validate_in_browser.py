@@ -31,8 +31,6 @@ from grading_cases import BPTT_WRONG, filled_release
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 ASSIGNMENT = "bptt"
 
 pytestmark = pytest.mark.slow
@@ -107,16 +105,6 @@ def stop(server: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 def validate(browser, jupyterlab, notebook: str) -> str:
