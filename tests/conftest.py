@@ -37,9 +37,17 @@ def browser():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The isolated grader's tally per assignment and suite, when ``test_isolated_grading`` ran."""
+    """The measured tables of the grading suites that ran: Validate on the catalogue, the isolated corpus."""
     import sys
 
+    validation = getattr(sys.modules.get("test_grading_cases"), "VALIDATION_TABLE", None)
+    if validation:
+        terminalreporter.write_line("")
+        terminalreporter.write_line(
+            "Validate (the released test cells, in a student's kernel) on the grading catalogue:"
+        )
+        for line in validation[-1].splitlines():
+            terminalreporter.write_line(line)
     module = sys.modules.get("test_isolated_grading")
     tally = getattr(module, "TALLY", None)
     if not tally:
