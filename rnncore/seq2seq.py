@@ -1,20 +1,27 @@
 """Encoder–decoder (sequence to sequence) models, with or without attention.
 
-Book notation (chapter *Architectures*, section *Sequence to sequence*;
-Sutskever et al. 2014, Cho et al. 2014). The encoder reads the source and its
-final state becomes the decoder's initial state::
+Book notation (chapter *Architectures*, section *Sequence to sequence*). The
+encoder reads the source and its final state becomes the decoder's initial
+state, as in Sutskever et al. 2014 (the decoder of Cho et al. 2014 also reads
+the context at every step; this one does not)::
 
     h_enc(j) = f(h_enc(j-1), x(j); θ_enc),            j = 1..S
     h_dec(0) = h_enc(S)                                (the context C)
     h_dec(t) = f(h_dec(t-1), E[y(t-1)]; θ_dec)         y(0) = BOS
     o(t)     = c + V z(t),   z(t) = h_dec(t)           (no attention; c is the output bias)
 
+Here z(t) is the vector the output layer reads (``z`` in rnncore's code,
+where attention is used); it is not the GRU's update gate z(t).
+
 With attention (chapter *Attention*; Luong et al. 2015), the decoder state
 h(t) = h_dec(t) is the query, the encoder states are the keys and the values,
 and the output reads the context C(t) and the state::
 
     C(t), α(t, ·) = attend(q = h(t), k = v = h_enc(1..S))
-    z(t) = h̃(t) = tanh(W_C [C(t); h(t)] + b_C)        (code: W_c, b_c; ctx is C(t))
+    z(t) = h̄(t) = tanh(W_C [C(t); h(t)] + b_C)        (code: W_c, b_c; ctx is C(t))
+
+h̄(t) is Luong's attentional state (written h-bar in the book; h̃ is the GRU's
+candidate), and ``z`` holds it in the code.
 
 The encoder reads padding like any other symbol (the mask reaches only the
 attention), so its states depend on how much padding precedes a sequence:
