@@ -2,8 +2,8 @@
 
 Clipping (chapter *Long-term dependencies*, section *Clipping*; Pascanu et al. 2013)::
 
-    by global norm:  g ← g · min(1, c / ‖g‖),  ‖g‖ = sqrt(Σ_params Σ g²)
-    by value:        g ← clip(g, −c, c)
+    by global norm:  g ← g · min(1, κ / ‖g‖),  ‖g‖ = sqrt(Σ_params Σ g²)
+    by value:        g ← clip(g, −κ, κ)
 
 Clipping functions are pure: they return new dicts. Optimizers update the
 parameter arrays in place (the model owns them) and keep their own state

@@ -150,13 +150,19 @@ def plot_attention(weights: np.ndarray, source: Sequence[str], target: Sequence[
 
 
 def plot_learning_curves(curves: Mapping[str, Sequence[float]], ax=None, smooth: int = 1, ylabel: str = "loss"):
-    """Training curves, one per label, optionally smoothed by a moving average of ``smooth`` steps."""
+    """Training curves, one per label, optionally smoothed by a moving average of ``smooth`` steps.
+
+    A smoothed value is drawn at the update where its window ends, so the smoothed curve starts at
+    update ``smooth - 1`` and is not shifted left against the raw updates.
+    """
     ax = _axes(ax, (6, 3.5))
     for label, values in curves.items():
         values = np.asarray(values, dtype=float)
+        steps = np.arange(len(values))
         if smooth > 1 and len(values) >= smooth:
             values = np.convolve(values, np.ones(smooth) / smooth, mode="valid")
-        ax.plot(values, label=label)
+            steps = steps[smooth - 1 :]
+        ax.plot(steps, values, label=label)
     ax.set_xlabel("update")
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False)
