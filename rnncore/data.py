@@ -84,8 +84,11 @@ class Vocab:
 
 
 def adding_problem(T: int, N: int, seed=0) -> tuple[np.ndarray, np.ndarray]:
-    """The adding problem (Hochreiter & Schmidhuber 1997).
+    """The adding problem, in the simplified form common since Hochreiter & Schmidhuber 1997.
 
+    (Their original draws values from ``[-1, 1]``, marks one among the first ten
+    steps and one before ``T/2``, varies the length, and targets
+    ``0.5 + (X1 + X2)/4``; chapter *Long-term dependencies* says how they differ.)
     Input ``x (T, N, 2)``: channel 0 holds numbers drawn uniformly from ``[0, 1)``,
     channel 1 marks two positions with 1 — one in the first half, one in the
     second. Target ``y (N, 1)``: the sum of the two marked numbers. Predicting
