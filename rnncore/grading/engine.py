@@ -451,7 +451,7 @@ def _where(ref: np.ndarray, got: np.ndarray, tol: float, time_major: bool, gates
     if time_major and ref.ndim >= 2 and ref.shape[0] > 1:
         t = first_departure(ref, got, tol, direction="backward")
         if t is not None:
-            parts.append(f"it departs from t={t} going backward in time")
+            parts.append(f"it departs from t={t}, going backward in time from the last step, t={ref.shape[0] - 1}")
     wrong = _wrong_gates(ref, got, tol, gates)
     if wrong:
         parts.append(f"the {' and '.join(wrong)} gate rows are wrong, the others are right")
@@ -567,7 +567,8 @@ def compare_states(name: str, expected: np.ndarray, actual, reading: str = "forw
     err, tol = relative_error(expected, actual), precision().forward
     if not agrees(expected, actual, err, tol):
         t = first_departure(expected, actual, tol, direction=reading)
-        since = "" if t is None else f" from t={t} {'on' if reading == 'forward' else 'down'}"
+        last = expected.shape[0] - 1
+        since = "" if t is None else f" from t={t} {'on' if reading == 'forward' else 'down'}, of t = 0..{last}"
         raise GradingError(f"{name}: h is wrong{since} (relative error {err:.1e}){_rounding_hint(err)}")
 
 
