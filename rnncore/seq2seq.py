@@ -143,6 +143,20 @@ class Seq2Seq:
         o, out_cache = affine_forward(z, self.params["V"], self.params["c"])
         return o, weights, (out_cache, (comb_cache, z), att_cache)
 
+    def _decode_step(self, token, state, h_enc, src_mask):
+        """One free-running decoder step from the previous tokens ``(N,)``: ``(o (N, K), weights or None, state)``."""
+        xt, _ = embedding_forward(token[None], self.params["E_tgt"])
+        h_dec, _, state = self.cell.forward(xt, self._sub("dec"), state)
+        o, weights, _ = self._readout(h_dec, h_enc, src_mask)
+        return o[0], (None if weights is None else weights[0]), state
+
+    def _teacher_forced_logits(self, src, tgt_in, src_mask):
+        """Logits ``(T, N, K)`` when every step is fed the given previous token ``tgt_in (T, N)``."""
+        h_enc, final, _ = self.encode(src)
+        xt, _ = embedding_forward(tgt_in, self.params["E_tgt"])
+        h_dec, _, _ = self.cell.forward(xt, self._sub("dec"), final)
+        return self._readout(h_dec, h_enc, src_mask)[0]
+
     # ------------------------------------------------------------------ training
 
     def loss_and_grads(self, batch):
@@ -197,13 +211,11 @@ class Seq2Seq:
         token = np.full(N, bos)
         tokens, weights = [], []
         for _ in range(length):
-            xt, _ = embedding_forward(token[None], self.params["E_tgt"])
-            h_dec, _, state = self.cell.forward(xt, self._sub("dec"), state)
-            o, w, _ = self._readout(h_dec, h_enc, src_mask)
-            token = o[0].argmax(axis=-1)
+            o, w, state = self._decode_step(token, state, h_enc, src_mask)
+            token = o.argmax(axis=-1)
             tokens.append(token)
             if w is not None:
-                weights.append(w[0])
+                weights.append(w)
         return np.stack(tokens), (np.stack(weights) if weights else None)
 
     def beam_search(
@@ -245,10 +257,8 @@ class Seq2Seq:
         history = np.zeros((0, N, B), dtype=np.int64)
         token = np.full(N * B, bos)
         for _ in range(length):
-            xt, _ = embedding_forward(token[None], self.params["E_tgt"])
-            h_dec, _, state = self.cell.forward(xt, self._sub("dec"), state)
-            o, _, _ = self._readout(h_dec, h_enc, src_mask)
-            step = log_softmax(o[0]).reshape(N, B, K)
+            o, _, state = self._decode_step(token, state, h_enc, src_mask)
+            step = log_softmax(o).reshape(N, B, K)
             if eos is not None:  # a finished hypothesis continues only with EOS, at no cost
                 step = np.where(done[..., None], -np.inf, step)
                 step[..., eos] = np.where(done, 0.0, step[..., eos])
@@ -278,11 +288,8 @@ class Seq2Seq:
         :meth:`beam_search`. Returns ``(N,)``.
         """
         y = np.asarray(y)
-        h_enc, final, _ = self.encode(src)
         tgt_in = np.concatenate([np.full((1, y.shape[1]), bos, dtype=y.dtype), y[:-1]])
-        xt, _ = embedding_forward(tgt_in, self.params["E_tgt"])
-        h_dec, _, _ = self.cell.forward(xt, self._sub("dec"), final)
-        o, _, _ = self._readout(h_dec, h_enc, src_mask)
+        o = self._teacher_forced_logits(src, tgt_in, src_mask)
         picked = np.take_along_axis(log_softmax(o), y[..., None], axis=-1)[..., 0]
         if eos is not None:  # keep the terms up to and including the first EOS
             picked = np.where(np.cumsum(y == eos, axis=0) - (y == eos) > 0, 0.0, picked)
@@ -290,8 +297,4 @@ class Seq2Seq:
 
     def teacher_forced_predictions(self, src, tgt_in, src_mask=None):
         """Argmax predictions when every step is given the true previous token."""
-        h_enc, final, _ = self.encode(src)
-        xt, _ = embedding_forward(tgt_in, self.params["E_tgt"])
-        h_dec, _, _ = self.cell.forward(xt, self._sub("dec"), final)
-        o, _, _ = self._readout(h_dec, h_enc, src_mask)
-        return o.argmax(axis=-1)
+        return self._teacher_forced_logits(src, tgt_in, src_mask).argmax(axis=-1)
