@@ -8,12 +8,18 @@ contain. Used by the end-to-end nbgrader test (``test_assignments.py``) and the
 in-process test of the same cases on fresh random inputs (``test_grading_cases.py``).
 """
 
+import html
 import re
 from pathlib import Path
 
 import nbformat
 
 SOLUTION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)
+
+
+def as_read(page: Path) -> str:
+    """A feedback page's text as a student reads it: entities decoded, the lines of wrapped messages joined."""
+    return " ".join(html.unescape(page.read_text()).split())
 
 
 def solution_code(cell_source: str) -> str:

@@ -12,7 +12,6 @@ memory limit. The tally per suite is printed at the end of the test run.
 
 from __future__ import annotations
 
-import html
 import re
 import secrets
 import sqlite3
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading_cases import CASES
+from grading_cases import CASES, as_read
 from grading_corpus import cell_named, corpus, deleted, flagged, moved_to_the_end, notebook
 from test_assignments import ASSIGNMENTS, new_course, run_nbgrader, scores
 
@@ -61,11 +60,6 @@ def gradebook_rows(course: Path) -> set[tuple]:
             for table in ("grade", "comment", "submitted_notebook", "submitted_assignment")
             for row in db.execute(f"select * from {table}")  # noqa: S608 - fixed table names
         }
-
-
-def as_read(page: Path) -> str:
-    """A feedback page's text as a student reads it: entities decoded, the lines of wrapped messages joined."""
-    return " ".join(html.unescape(page.read_text()).split())
 
 
 def write(course: Path, assignment: str, student: str, submission) -> None:
