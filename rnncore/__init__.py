@@ -23,7 +23,8 @@ One module per concept (see each module's docstring for its equations):
 :mod:`rnncore.gradcheck`  the one gradient checker
 :mod:`rnncore.torch_ref`  the bridge to PyTorch (optional dependency)
 :mod:`rnncore.data`       seeded synthetic tasks and on-machine text
-:mod:`rnncore.plotting`   the book's figures
+:mod:`rnncore.plotting`   the book's data plots (curves, heatmaps)
+:mod:`rnncore.diagrams`   the book's schematics (cells, graphs, architectures), as SVG
 ========================  =====================================================
 """
 

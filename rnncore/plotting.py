@@ -1,8 +1,9 @@
-"""The figures the chapters draw, in one place so every chapter draws them alike.
+"""The data plots the chapters draw, in one place so every chapter draws them alike.
 
-Each function draws into ``ax`` when given one (or makes a new figure) and
-returns the axes, so a chapter can combine panels and a test can inspect what
-was drawn.
+Schematics (unrolled graphs, cells, architectures) are drawn by
+:mod:`rnncore.diagrams`. Each function here draws into ``ax`` when given one
+(or makes a new figure) and returns the axes, so a chapter can combine panels
+and a test can inspect what was drawn.
 """
 
 from __future__ import annotations
@@ -11,70 +12,11 @@ from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 
 def _axes(ax, figsize):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
-    return ax
-
-
-def _node(ax, x, y, text, color):
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - 0.32, y - 0.22),
-            0.64,
-            0.44,
-            boxstyle="round,pad=0.04",
-            fc=color,
-            ec="black",
-            lw=1.0,
-        )
-    )
-    ax.text(x, y, text, ha="center", va="center", fontsize=11)
-
-
-def _arrow(ax, start, end, label=None, offset=(0.0, 0.0), color="black"):
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, lw=1.2, color=color))
-    if label:
-        mx, my = (start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1]
-        ax.text(mx, my, label, fontsize=10, color=color, ha="center", va="center")
-
-
-def plot_unrolled(T: int = 4, ax=None, outputs: bool = True, losses: bool = False):
-    """The computational graph of an RNN unrolled over ``T`` steps.
-
-    Inputs ``x(t)`` feed hidden states ``h(t)`` through ``U``; ``h(t-1)`` feeds
-    ``h(t)`` through the same ``W`` at every step; ``h(t)`` feeds the output
-    ``o(t)`` through ``V`` (and the loss ``L(t)`` when ``losses``). The shared
-    letters on every step are the point of the picture: one set of parameters.
-    """
-    if T < 1:
-        raise ValueError(f"plot_unrolled: T must be at least 1, got {T}")
-    ax = _axes(ax, (1.6 * T + 1.6, 3.6 if losses else 3.0))
-    ax.set_xlim(-0.9, 1.6 * (T - 1) + 0.9)
-    top = 3 if losses else 2
-    ax.set_ylim(-0.5, top + 0.5)
-    _node(ax, -0.9 + 0.1, 1, "$h^{(0)}$", "#eeeeee")
-    prev = (-0.8 + 0.32, 1)
-    for k in range(T):
-        t = k + 1
-        x = 1.6 * k + 0.4
-        _node(ax, x, 0, f"$x^{{({t})}}$", "#dbe9f6")
-        _node(ax, x, 1, f"$h^{{({t})}}$", "#fde2c8")
-        _arrow(ax, (x, 0.22), (x, 0.78), "$U$", (0.15, 0))
-        _arrow(ax, prev, (x - 0.32, 1), "$W$", (0, 0.15))
-        prev = (x + 0.32, 1)
-        if outputs:
-            _node(ax, x, 2, f"$o^{{({t})}}$", "#d8f0d2")
-            _arrow(ax, (x, 1.22), (x, 1.78), "$V$", (0.15, 0))
-        if losses:
-            _node(ax, x, 3, f"$L^{{({t})}}$", "#f4cccc")
-            _arrow(ax, (x, 2.22), (x, 2.78))
-    ax.set_xlim(-1.3, 1.6 * (T - 1) + 1.0)
-    ax.set_aspect("equal")
-    ax.axis("off")
     return ax
 
 

@@ -21,17 +21,6 @@ def close_figures():
     plt.close("all")
 
 
-@pytest.mark.parametrize("T", [1, 3, 6])
-def test_unrolled_graph_has_one_node_per_quantity_and_step(T):
-    ax = plotting.plot_unrolled(T, losses=True)
-    texts = [t.get_text() for t in ax.texts]
-    for t in range(1, T + 1):
-        for sym in ("x", "h", "o", "L"):
-            assert f"${sym}^{{({t})}}$" in texts
-    # U, W, V are the same letters on every step: the parameters are shared
-    assert texts.count("$W$") == T and texts.count("$U$") == T and texts.count("$V$") == T
-
-
 def test_gradient_norm_plot_draws_each_series():
     ax = plotting.plot_gradient_norms({"ρ=0.9": 0.9 ** np.arange(10), "ρ=1.1": 1.1 ** np.arange(10)})
     assert len(ax.lines) == 2 and ax.get_yscale() == "log"
