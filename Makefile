@@ -57,7 +57,7 @@ bench-validate: venv
 book: venv
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . -W -n --keep-going || exit 1; \
-	echo "Book built in $$(( $$(date +%s) - start )) s (chapters unchanged since the last build come from the cache)."
+	echo "Book built in $$(( $$(date +%s) - start )) s (a chapter is re-run when it or rnncore changed; others come from the cache)."
 	@echo "Open the book at file://$(abspath _build/html/index.html)"
 
 # ---------------------------------------------------------------- the instructor's workflow

@@ -7,16 +7,20 @@ every page is served from localhost and opened in headless Chromium:
 * no console errors and no failed or off-machine requests (the book must
   work with no network, MathJax included);
 * every equation typeset by MathJax, and no raw TeX left in the text;
-* every image loaded;
+* every image loaded, with alt text;
+* no line of code or output cut off at the text column's right edge;
 * every internal link pointing at a page that exists, and at an anchor that
   exists on it.
 
-A full-page screenshot of each page is saved under ``_build/screenshots/``.
+A full-page screenshot of each page is saved under ``_build/screenshots/``, and
+of each page with figures also in dark mode (``<page>-dark.png``) and at 200 %
+(``<page>@2x.png``), to look at.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import re
 import subprocess
@@ -103,16 +107,38 @@ def test_page_in_browser(page_path, server, browser, built_book):
     raw = re.findall(r"\\\(|\\\[|\$\$|\\begin\{", math["text"])
     assert not raw, f"raw TeX left in the page text: {raw[:5]}"
 
-    images = page.evaluate("() => [...document.images].map(i => ({src: i.src, ok: i.complete && i.naturalWidth > 0}))")
+    images = page.evaluate(
+        """() => [...document.images].map(i => ({
+            src: i.src, ok: i.complete && i.naturalWidth > 0, alt: (i.getAttribute('alt') || '').trim()}))"""
+    )
     broken = [i["src"] for i in images if not i["ok"]]
     assert not broken, f"images that did not load: {broken}"
+    # The theme's logo and icons are decorative only if marked so; every figure needs words.
+    no_alt = [i["src"] for i in images if not i["alt"]]
+    assert not no_alt, f"images without alt text: {no_alt}"
+
+    cut_off = page.evaluate(
+        """() => [...document.querySelectorAll('.bd-article pre')]
+            .filter(p => p.scrollWidth > p.clientWidth + 1)
+            .map(p => p.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), ''))"""
+    )
+    assert not cut_off, f"code or output lines cut off at the right edge: {cut_off[:3]}"
 
     links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
     bad_links = [link for link in links if _local(link) and not _resolves(link, server, built_book)]
     assert not bad_links, f"internal links that do not resolve: {sorted(set(bad_links))}"
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / (Path(page_path).stem + ".png")), full_page=True)
+    stem = Path(page_path).stem
+    page.screenshot(path=str(SHOTS / f"{stem}.png"), full_page=True)
+    if page.evaluate("() => document.querySelectorAll('figure img').length > 0"):
+        page.evaluate("() => document.documentElement.setAttribute('data-theme', 'dark')")
+        page.screenshot(path=str(SHOTS / f"{stem}-dark.png"), full_page=True)
+        # 200 % zoom on a 1280-pixel screen: half as many CSS pixels, each drawn twice as large.
+        zoomed = browser.new_page(viewport={"width": 640, "height": 900}, device_scale_factor=2)
+        zoomed.goto(urljoin(server, page_path), wait_until="networkidle")
+        zoomed.screenshot(path=str(SHOTS / f"{stem}@2x.png"), full_page=True)
+        zoomed.close()
     page.close()
     assert not problems, "\n".join(problems)
 
@@ -159,6 +185,26 @@ def test_a_chapter_that_raises_fails_the_build(tmp_path):
     report = tmp_path / "_build" / "html" / "reports" / "page.err.log"
     plain = re.sub(r"\x1b\[[0-9;]*m", "", report.read_text())  # drop terminal colours
     assert "RuntimeError: chapter bug" in plain
+
+
+def test_every_image_a_chapter_asks_for_is_on_its_page(built_book):
+    """Each code cell's alt text (``mystnb: image: alt``) names an image that must be on the built page.
+
+    A cell whose plot silently fails to draw (a kernel without the inline
+    backend, a figure closed too early) leaves no error, only a missing image.
+    """
+    for source in sorted((ROOT / "book").glob("*.md")):
+        alts = [
+            meta["mystnb"]["image"]["alt"]
+            for block in re.findall(r"^```\{code-cell\}[^\n]*\n---\n(.*?)\n---\n", source.read_text(), re.S | re.M)
+            if (meta := yaml.safe_load(block)) and "alt" in meta.get("mystnb", {}).get("image", {})
+        ]
+        if not alts:
+            continue
+        page = (built_book / "book" / f"{source.stem}.html").read_text(encoding="utf-8")
+        shown = {html.unescape(a) for a in re.findall(r'<img alt="([^"]*)"', page)}
+        missing = [a for a in alts if a not in shown]
+        assert not missing, f"{source.name}: images with this alt text are not on the page: {missing}"
 
 
 def test_assignment_links_into_the_book_resolve(built_book):
