@@ -62,11 +62,17 @@ c.ExecutePreprocessor.timeout = 300
 from nbgrader.converters import GenerateAssignment  # noqa: E402
 
 from rnncore.grading.book_links import BookLinks, book_pages, configured_baseurl  # noqa: E402
+from rnncore.grading.recap_diagram import RecapDiagram  # noqa: E402
 
 COURSE_ROOT = Path(__file__).resolve().parent
 c.BookLinks.baseurl = configured_baseurl(COURSE_ROOT / "_config.yml")
 c.BookLinks.pages = book_pages(COURSE_ROOT / "book")
-c.GenerateAssignment.preprocessors = [BookLinks, *GenerateAssignment.class_traits()["preprocessors"].default()]
+# Each student notebook also shows the book's diagram of what it asks for (rnncore/grading/recap_diagram.py).
+c.GenerateAssignment.preprocessors = [
+    BookLinks,
+    RecapDiagram,
+    *GenerateAssignment.class_traits()["preprocessors"].default(),
+]
 # Regenerating a release must not fail because an older one exists.
 c.GenerateAssignment.force = True
 # nbgrader's autograde adds submissions through relationships of objects not yet in its session, and

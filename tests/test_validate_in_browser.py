@@ -14,6 +14,7 @@ refused, and the server is stopped by its process group even if the test fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -107,8 +108,9 @@ def stop(server: subprocess.Popen) -> None:
             continue
 
 
-def validate(browser, jupyterlab, notebook: str) -> str:
-    """Open ``notebook`` in JupyterLab, press Validate, and return the text of the dialog nbgrader shows."""
+@contextlib.contextmanager
+def opened(browser, jupyterlab, notebook: str):
+    """A page with ``notebook`` open in JupyterLab, its cells drawn; closed afterwards."""
     url, token = jupyterlab
     page = browser.new_page(viewport={"width": 1280, "height": 900})
 
@@ -124,9 +126,17 @@ def validate(browser, jupyterlab, notebook: str) -> str:
         # ?reset: a fresh workspace, so the notebook of an earlier test is not reopened beside this one.
         page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}", wait_until="domcontentloaded")
         page.get_by_role("tab", name=notebook).wait_for(timeout=60_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        yield page
+    finally:
+        page.close()
+
+
+def validate(browser, jupyterlab, notebook: str) -> str:
+    """Open ``notebook`` in JupyterLab, press Validate, and return the text of the dialog nbgrader shows."""
+    with opened(browser, jupyterlab, notebook) as page:
         button = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .validate-button")
         button.wait_for(state="visible", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
         button.click()
         dialog = page.locator(".jp-Dialog-content")
         # Validation runs the whole notebook in a kernel: the grader's checks, and the demo.
@@ -135,8 +145,19 @@ def validate(browser, jupyterlab, notebook: str) -> str:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"validate-{Path(notebook).stem}.png"))
         return dialog.inner_text()
-    finally:
-        page.close()
+
+
+def test_the_released_notebook_shows_its_diagram(browser, jupyterlab):
+    """The recap's SVG (rnncore/grading/recap_diagram.py) loads in JupyterLab, with its alt text."""
+    with opened(browser, jupyterlab, "correct.ipynb") as page:
+        image = page.locator(".jp-MarkdownCell img").first
+        image.wait_for(state="visible", timeout=30_000)
+        image.scroll_into_view_if_needed()
+        loaded = image.evaluate("i => ({ok: i.complete && i.naturalWidth > 0, alt: i.alt, src: i.src.slice(0, 26)})")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "jupyterlab-recap-diagram.png"))
+    assert loaded["ok"] and loaded["src"] == "data:image/svg+xml;base64", loaded
+    assert len(loaded["alt"].split()) >= 8, loaded
 
 
 def test_validate_says_success_for_a_correct_notebook(browser, jupyterlab):
