@@ -38,7 +38,6 @@ def _sup(symbol: str, t) -> str:
     return rf"$\mathbf{{{symbol}}}^{{({t})}}$"
 
 
-
 def _count(function: str, name: str, value, least: int, most: int) -> int:
     """``value`` as an int in ``[least, most]``, or a ValueError naming the function and the range."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or not least <= value <= most:
