@@ -150,10 +150,11 @@ def validate(browser, jupyterlab, notebook: str) -> str:
 def test_the_released_notebook_shows_its_diagram(browser, jupyterlab):
     """The recap's SVG (rnncore/grading/recap_diagram.py) loads in JupyterLab, with its alt text."""
     with opened(browser, jupyterlab, "correct.ipynb") as page:
-        image = page.locator(".jp-MarkdownCell img").first
+        # The rendered markdown's picture (CodeMirror keeps hidden <img> buffers of its own in cells).
+        image = page.locator('.jp-MarkdownCell .jp-RenderedMarkdown img[src^="data:image/svg+xml"]').first
         image.wait_for(state="visible", timeout=30_000)
         image.scroll_into_view_if_needed()
-        loaded = image.evaluate("i => ({ok: i.complete && i.naturalWidth > 0, alt: i.alt, src: i.src.slice(0, 26)})")
+        loaded = image.evaluate("i => ({ok: i.complete && i.naturalWidth > 0, alt: i.alt, src: i.src.split(',')[0]})")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "jupyterlab-recap-diagram.png"))
     assert loaded["ok"] and loaded["src"] == "data:image/svg+xml;base64", loaded
