@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path
 from svg_labels import alt_text, labels
 
 from rnncore.diagrams import (
@@ -19,6 +20,7 @@ from rnncore.diagrams import (
     bidirectional_rnn,
     deep_transition,
     encoder_decoder,
+    plain,
     stacked_rnn,
     teacher_forcing,
 )
@@ -272,3 +274,52 @@ def test_attention_step_accepts_float32_weights_and_no_target():
     weights = np.array([0.2, 0.3, 0.5], dtype=np.float32)
     found = read(attention_step(weights, ["x", "y", "z"]))
     assert {"0.20", "0.30", "0.50"} <= set(found)
+
+
+def _drawn(diagram):
+    """The positions of the diagram's labels (plain text → list of (x, y)) and the vertices of its lines."""
+    ax = diagram.figure.axes[0]
+    where = {}
+    for text in ax.texts:
+        where.setdefault(plain(text.get_text()), []).append(np.array(text.get_position()))
+    lines = []
+    for patch in ax.patches:
+        if isinstance(patch, FancyArrowPatch):  # the line itself: the path's first piece, before its head's
+            path = patch.get_path()
+            moves = np.flatnonzero(path.codes == Path.MOVETO) if path.codes is not None else [0]
+            lines.append(path.vertices[: moves[1] if len(moves) > 1 else len(path.vertices)])
+    return where, lines
+
+
+@pytest.mark.parametrize("S", [1, 4, 6])
+def test_attention_step_takes_a_key_from_every_encoder_state(S):
+    """eq-attention scores every k(j): a line leaves each state, beside its source arrow, and runs into the softmax."""
+    where, lines = _drawn(attention_step(S=S))
+    states = [where[f"h({j})enc"][0] for j in range(1, S + 1)]
+    for x, y in states:
+        taps = [v for v in lines if x + 0.05 < v[0][0] < x + 0.5 and y - 0.4 < v[0][1] < y and v[1][1] < v[0][1]]
+        assert taps, f"no key line leaves the state at x = {x:.2f}"
+    softmax = where["softmax"][0]
+    into = [v for v in lines if abs(v[-1][1] - softmax[1]) < 0.1 and v[-1][0] < softmax[0]]
+    assert len(into) == 1 and into[0][:, 1].min() < min(y for _, y in states) - 0.3, "the keys run below the states"
+
+
+def test_attention_step_applies_W_C_once_to_the_joined_context_and_state():
+    """eq-luong: tanh(W_C [C(t); h(t)] + b_C): the lines of C(t) and h(t) meet, then one arrow through W_C."""
+    where, lines = _drawn(attention_step())
+    (wx, wy), context, state = where["WC"][0], where["C(t)"][0], where["h(t)"][0]
+    through = [v for v in lines if np.isclose(v[0][0], wx) and v[0][1] < wy < v[-1][1]]
+    assert len(through) == 1
+    join = through[0][0]
+    ending = [v for v in lines if np.allclose(v[-1], join)]
+    assert sorted(round(float(v[0][1]), 2) for v in ending) == sorted([context[1], state[1]]), "from C(t) and h(t)"
+
+
+def test_attention_step_prints_each_weight_just_above_its_state():
+    weights = [0.08, 0.88, 0.04, 0.0, 0.0, 0.0, 0.0, 0.0]
+    ax = attention_step(weights, list("03.07.91"), "3").figure.axes[0]
+    states = [t.get_position() for t in ax.texts if plain(t.get_text()).endswith("enc")]
+    printed = [t.get_position() for t in ax.texts if len(t.get_text()) == 4 and t.get_text()[1] == "."]
+    assert len(states) == len(printed) == 8
+    for (x, y), (px, py) in zip(states, printed, strict=True):
+        assert px == pytest.approx(x) and 0.5 < py - y < 1.2, "centred on its own state, just above it"

@@ -8,12 +8,16 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.path import Path as MplPath
 from svg_labels import alt_text, labels
 
-from rnncore.diagrams import DIAGRAMS, cells
+from rnncore.diagrams import DIAGRAMS, cells, plain
+from rnncore.skip import _source
 
 # The labels every picture of an LSTM or GRU step shares.
 STEP = {"x(t)", "h(t-1)", "h(t)", "σ", "tanh", "⊙", "+"}
@@ -54,17 +58,35 @@ SKIPS = [(T, d) for d in range(2, 6) for T in range(d + 1, 8)]
 
 
 @pytest.mark.parametrize(("T", "d"), SKIPS)
-def test_skip_connections_draws_T_steps_and_T_minus_d_skips(T, d):
+def test_skip_connections_draws_h0_T_steps_and_a_skip_into_every_step(T, d):
     found, alt = read_back(cells.skip_connections(T=T, d=d))
-    states = {f"h({k})" for k in range(1, T + 1)}
+    # h(t) = tanh(b + W h(t-1) + W_d h(t-d) + U x(t)) for t = 1..T, with h(s) = h(0) for s ≤ 0 (rnncore.skip).
+    states = {f"h({k})" for k in range(0, T + 1)}
     inputs = {f"x({k})" for k in range(1, T + 1)}
     assert set(found) == states | inputs | {"W", "U", "Wd"}
     counts = Counter(found)
     assert all(counts[label] == 1 for label in states | inputs)
     assert counts["U"] == T, "one input weight per step"
-    assert counts["W"] == T - 1, "one recurrent weight between neighbours"
-    assert counts["Wd"] == T - d, "a skip into every state from h(d+1) on"
-    assert f"d = {d}" in alt and f"h({T})" in alt
+    assert counts["W"] == T, "h(t-1) into every step, h(0) into h(1)"
+    assert counts["Wd"] == T, "h(t-d) into every step: from h(0) for t ≤ d, then from h(t-d)"
+    assert f"d = {d}" in alt and f"h({T})" in alt and "h(0)" in alt
+
+
+@pytest.mark.parametrize(("T", "d"), [(6, 2), (7, 3), (7, 5)])
+def test_skip_connections_arcs_join_the_states_rnncore_skip_uses(T, d):
+    """Each arc runs from the state that skip_rnn_forward reads as h(t-d) (h(0) for t ≤ d) into h(t)."""
+    ax = cells.skip_connections(T=T, d=d).figure.axes[0]
+    x_of = {plain(t.get_text()): t.get_position()[0] for t in ax.texts if plain(t.get_text()).startswith("h(")}
+    xs = [x_of[f"h({k})"] for k in range(T + 1)]
+    top = max(t.get_position()[1] for t in ax.texts if plain(t.get_text()).startswith("h("))
+    arcs = set()
+    for patch in ax.patches:
+        if isinstance(patch, FancyArrowPatch):
+            path = patch.get_path()
+            line = path.vertices[: np.flatnonzero(path.codes == MplPath.MOVETO)[1]]  # the arc, before its head
+            if line[:, 1].max() > top + 0.6:  # over the chain, not a W or U arrow
+                arcs.add(tuple(int(np.argmin([abs(x - s) for s in xs])) for x in (line[0][0], line[-1][0])))
+    assert arcs == {(_source(t, d), t) for t in range(1, T + 1)}
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rnncore.diagrams._canvas import FORWARD, Canvas, Diagram
+from rnncore.diagrams._canvas import FORWARD, Canvas, Diagram, Node
 
 __all__ = [
     "teacher_forcing",
@@ -49,9 +49,33 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("s" if n != 1 else "")
 
 
+# Weight labels with a subscript (U_ℓ, W_ℓ): a size above the canvas's 11, so the subscripts read.
+_WEIGHT_SIZE = 12
+
+
+def _weighted(c: Canvas, start, end, label: str):
+    """An arrow between two nodes with its weight's label half way, at :data:`_WEIGHT_SIZE`."""
+    c.arrow(start, end)
+    c.weight(((start.x + end.x) / 2, (start.y + end.y) / 2), label, size=_WEIGHT_SIZE)
+
+
 def _span(name: str, first: int, last: int) -> str:
     """``x(1) to x(4)`` in words for the alt text, or just ``x(1)`` when there is one."""
     return f"{name}({first})" if first == last else f"{name}({first}) to {name}({last})"
+
+
+def _path(c: Canvas, *points, head: bool = False, **style):
+    """A line (an arrow with ``head=True``) through ``points``, drawn as a path.
+
+    A path keeps its ends exactly where they are given (a straight arrow leaves a
+    small gap at each), so lines that join or branch meet.
+    """
+    start, *middle, end = points
+    if not middle:
+        a = start.center if isinstance(start, Node) else start
+        b = end.center if isinstance(end, Node) else end
+        middle = [((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)]
+    return c.arrow(start, end, via=middle, head=head, **style)
 
 
 # ---------------------------------------------------------------- teacher forcing
@@ -145,9 +169,9 @@ def stacked_rnn(n_layers: int = 3, T: int = 3) -> Diagram:
         for t in range(1, T + 1):
             cx = x0 + (t - 1) * dx
             states.append(c.vector((cx, 0.6 + layer * row), rf"$\mathbf{{h}}^{{({t})}}_{{{layer}}}$", "state"))
-            c.arrow(below[t - 1], states[-1], rf"$\mathbf{{U}}_{{{layer}}}$")
+            _weighted(c, below[t - 1], states[-1], rf"$\mathbf{{U}}_{{{layer}}}$")
             if t > 1:
-                c.arrow(states[-2], states[-1], rf"$\mathbf{{W}}_{{{layer}}}$")
+                _weighted(c, states[-2], states[-1], rf"$\mathbf{{W}}_{{{layer}}}$")
         below = states
     for t in range(1, T + 1):
         cx = x0 + (t - 1) * dx
@@ -427,14 +451,18 @@ def attention_step(
     weighted sum :math:`\mathbf{C}^{(t)} = \sum_j \alpha^{(t,j)}\mathbf{h}^{(j)}_{\text{enc}}`;
     the combination layer gives :math:`\bar{\mathbf{h}}^{(t)} = \tanh(\mathbf{W}_C[\mathbf{C}^{(t)};
     \mathbf{h}^{(t)}] + \mathbf{b}_C)` and the output :math:`\mathbf{o}^{(t)} = \mathbf{c} +
-    \mathbf{V}\bar{\mathbf{h}}^{(t)}`.
+    \mathbf{V}\bar{\mathbf{h}}^{(t)}`. Every encoder state is a key: a line below the states taps
+    each of them and runs to the softmax, which the query enters from below. The lines of
+    :math:`\mathbf{C}^{(t)}` and :math:`\mathbf{h}^{(t)}` join before the one matrix
+    :math:`\mathbf{W}_C` of the concatenation.
 
     Without ``weights`` it is a schematic over ``S`` source positions, each arrow into the sum
-    labelled :math:`\alpha^{(t,j)}`. With ``weights`` (one decoder step's :math:`\alpha^{(t,\cdot)}`,
-    a 1-D array over the source positions: non-negative, summing to 1) it is drawn from them:
+    labelled :math:`\alpha^{(t,j)}` just above its state. With ``weights`` (one decoder step's
+    :math:`\alpha^{(t,\cdot)}`, a 1-D array over the source positions: non-negative, summing to 1)
+    it is drawn from them:
     ``source`` holds the source tokens (one per weight, a space is shown as ␣), ``target`` the
-    token written at this step; each arrow into the sum is printed with its weight, and its
-    width and darkness follow it.
+    token written at this step; each arrow into the sum is printed with its weight just above
+    its state, and its width and darkness follow it.
     """
     weights, source, target = _check_attention(weights, source, target)
     if weights is None:
@@ -447,34 +475,57 @@ def attention_step(
     right = max(xs[-1] + dx / 2, 5.0)  # the encoder's right edge
     mid = (xs[0] + xs[-1]) / 2
     x_dec = right + 1.6  # the decoder's column
-    top = 8.9 if target is not None else 8.0
+    # Rows: the source, the encoder states, the keys line between them, the weights above the encoder,
+    # the sum and the context, the combination layer, the attentional state and the output.
+    rows = (0.95, 2.2)
+    y_keys = 1.55
+    y_weight, y_turn = 3.1, 3.45
+    y_sum, y_ctx, y_tanh, y_out = 4.95, 6.05, 7.2, 8.2
+    top = y_out + (1.6 if target is not None else 0.65)
     c = Canvas(x_dec + 1.95, top)
     # Source and encoder.
-    rows = (0.95, 2.2)
-    enc = []
+    enc, tokens = [], []
     for j, x_pos in enumerate(xs, start=1):
         token = source[j - 1] if source else _sup("x", j)
-        x = c.vector((x_pos, rows[0]), token, "input", w=min(0.7, dx - 0.2), h=0.5, size=11)
+        tokens.append(c.vector((x_pos, rows[0]), token, "input", w=min(0.7, dx - 0.2), h=0.5, size=11))
         enc.append(c.vector((x_pos, rows[1]), _enc_label(j), "state", **box))
-        c.arrow(x, enc[-1])
         if j > 1:
             c.arrow(enc[-2], enc[-1])
     c.region(0.1, 0.1, right, 2.8, "encoder: keys and values", where="bottom left")
-    # The weighted sum and the context.
-    total = c.op((mid, 4.7), r"$\sum$", r=0.27)
+    # The keys: every encoder state taps a line below the states, which runs to the softmax. The line
+    # stops short of each source arrow it passes, so that arrow reads as crossing over it.
+    score = c.gate((x_dec, 3.7), r"$\mathrm{softmax}$", w=1.2)
+    tap = min(0.25, box["w"] / 2 - 0.1)  # right of the source arrow into the state's bottom
+    gap = 0.12
+    x_rise = x_dec - 1.1
+    bottom = rows[1] - box["h"] / 2
+    # The first state's tap turns into the line; the line then runs on in pieces, one per gap.
+    pieces = [[(xs[0] + tap, bottom), (xs[0] + tap, y_keys)]] + [[(x_pos + gap, y_keys)] for x_pos in xs[1:]]
+    for j, piece in enumerate(pieces):
+        if j + 1 < S:
+            _path(c, *piece, (xs[j + 1] - gap, y_keys))
+        else:  # out of the encoder and up into the softmax
+            _path(c, *piece, (x_rise, y_keys), (x_rise, score.y), score, head=True)
+    for x_pos in xs[1:]:  # every later state's tap joins the line from above
+        _path(c, (x_pos + tap, bottom), (x_pos + tap, y_keys))
+    for token, state in zip(tokens, enc, strict=True):
+        c.arrow(token, state)
+    c.note((x_rise - 0.1, 3.2), "keys", ha="right")
+    # The values: each state's line rises above the encoder, printed with its weight there, then turns to
+    # the sum; its width and darkness follow the weight.
+    total = c.op((mid, y_sum), r"$\sum$", r=0.27)
     for j, (state, x_pos) in enumerate(zip(enc, xs, strict=True), start=1):
         alpha = None if weights is None else float(weights[j - 1])
         lw = 1.3 if alpha is None else 0.6 + 4.0 * alpha
         color = FORWARD if alpha is None else _shade(alpha)
-        c.arrow(state, total, lw=lw, color=color)
-        # The weight's label sits on its arrow, a third of the way up from the state; closely spaced
-        # arrows alternate between two heights, so neighbouring labels do not touch.
-        start = (x_pos, rows[1] + box["h"] / 2)
-        at = 0.3 if dx >= 0.95 or j % 2 else 0.5
-        xy = (start[0] + at * (total.x - start[0]), start[1] + at * (total.y - start[1]))
+        # End on the circle, not on its bounding box.
+        ux, uy = x_pos - total.x, y_turn - total.y
+        norm = math.hypot(ux, uy)
+        end = (total.x + 0.27 * ux / norm, total.y + 0.27 * uy / norm)
+        c.arrow((x_pos, state.y + state.h / 2), end, via=[(x_pos, y_turn)], lw=lw, color=color)
         label = rf"$\alpha^{{(t,{j})}}$" if alpha is None else f"{alpha:.2f}"
-        c.weight(xy, label, size=10 if alpha is None else 9)
-    ctx = c.vector((mid, 6.0), _sup("C", "t"), "context")
+        c.weight((x_pos, y_weight), label, size=10 if alpha is None else 9)
+    ctx = c.vector((mid, y_ctx), _sup("C", "t"), "context")
     c.arrow(total, ctx)
     # The decoder step on the right: h(t) from h(t-1) and y(t-1) is the query.
     prev = c.vector((x_dec - 0.7, 0.95), _sup("h", "t-1"), "state", w=1.0)
@@ -482,40 +533,40 @@ def attention_step(
     h = c.vector((x_dec, 2.2), _sup("h", "t"), "state")
     c.arrow(prev, h)
     c.arrow(y_prev, h)
-    score = c.gate((x_dec, 3.55), r"$\mathrm{softmax}$", w=1.2)
     c.arrow(h, score)
-    c.note((x_dec + 0.12, 2.88), "query", ha="left")
-    c.arrow((right, rows[1]), score, via=[(x_dec - 1.1, rows[1]), (x_dec - 1.1, score.y)])
-    c.note((x_dec - 1.2, 3.0), "keys", ha="right")
+    c.note((x_dec + 0.12, (h.y + h.h / 2 + score.y - score.h / 2) / 2), "query", ha="left")
     c.arrow(score, total, r"$\alpha^{(t,\cdot)}$", via=[(x_dec, total.y)], label_at=0.75)
-    combine = c.gate((x_dec - 0.6, 6.0), r"$\tanh$")
-    c.arrow(ctx, combine, r"$\mathbf{W}_C$")
-    c.arrow(h, combine, via=[(x_dec + 1.35, h.y), (x_dec + 1.35, combine.y)])
-    hbar = c.vector((x_dec - 0.6, 7.3), r"$\bar{\mathbf{h}}^{(t)}$", "state")
+    # The combination layer reads [C(t); h(t)] through one matrix: the two lines join, then W_C.
+    combine = c.gate((x_dec - 0.6, y_tanh), r"$\tanh$")
+    join = (combine.x, y_ctx)
+    _path(c, ctx, join)
+    _path(c, h, (x_dec + 1.35, h.y), (x_dec + 1.35, y_ctx), join)
+    c.arrow(join, combine, r"$\mathbf{W}_C$", via=[(combine.x, (y_ctx + y_tanh) / 2)], label_at=0.4)
+    hbar = c.vector((combine.x, y_out), r"$\bar{\mathbf{h}}^{(t)}$", "state")
     c.arrow(combine, hbar)
-    o = c.vector((x_dec + 1.3, 7.3), _sup("o", "t"), "output", w=0.95)
+    o = c.vector((x_dec + 1.3, y_out), _sup("o", "t"), "output", w=0.95)
     c.arrow(hbar, o, _V)
     if target is not None:
-        written = c.vector((x_dec + 1.3, 8.35), target, "output", w=0.7, h=0.5, size=11)
+        written = c.vector((x_dec + 1.3, y_out + 1.05), target, "output", w=0.7, h=0.5, size=11)
         c.arrow(o, written)
     c.region(x_dec - 1.35, 0.1, x_dec + 1.85, top - 0.1, "decoder step t", where="bottom right")
     if weights is None:
-        fan = f"each through an arrow labelled with its weight, {_span('alpha', 1, S).replace('(', '(t,')},"
+        fan = f"printed with its weight just above the state, {_span('alpha', 1, S).replace('(', '(t,')};"
         where = f"The source {_span('x', 1, S)} is read by the encoder into states {_span('h_enc', 1, S)}, the keys "
     else:
         said = ["a space" if token == "␣" else f"'{token}'" for token in source]
         order = np.argsort(-weights, kind="stable")[:2]
         top = " and ".join(f"{said[k]} (position {k + 1}, weight {weights[k]:.2f})" for k in order)
-        fan = "each through an arrow whose width and darkness follow its printed weight,"
+        fan = f"printed with its weight just above the state and as wide and as dark as it, the heaviest on {top};"
         where = (
             f"The source tokens {', '.join(said)} are read by the encoder into states {_span('h_enc', 1, S)}, the keys "
         )
-        fan += f" the heaviest on {top},"
     alt = (
-        where + "and values. The decoder state h(t), computed from h(t-1) and the previous token y(t-1), is the "
-        "query: a softmax of its scores against the keys gives the weights alpha(t, j). The encoder states feed "
-        f"a weighted sum, {fan} which is the context C(t). C(t) and h(t) feed a tanh layer through W_C, giving "
-        "h-bar(t), which gives the output o(t) through V"
+        where + "and values. A line below the encoder states taps every one of them and carries the keys to a "
+        "softmax. The decoder state h(t), computed from h(t-1) and the previous token y(t-1), is the query: the "
+        "softmax of its scores against the keys gives the weights alpha(t, j). Each encoder state also has an "
+        f"arrow up into a weighted sum, {fan} the sum is the context C(t). The lines from C(t) and from h(t) join "
+        "into one, which enters a tanh layer through W_C, giving h-bar(t), which gives the output o(t) through V"
         + ("." if target is None else ", and the output token " + ("a space." if target == "␣" else f"'{target}'."))
     )
     return c.diagram(alt)

@@ -12,6 +12,8 @@ the arrow it multiplies along. Biases are left out; every layer has one.
 
 from __future__ import annotations
 
+import numpy as np
+
 from rnncore.diagrams._canvas import Canvas, Diagram, Node
 
 __all__ = ["leaky_unit", "skip_connections", "lstm_cell", "gru_cell", "gru_reset_placement"]
@@ -28,6 +30,8 @@ SIGMA, TANH = r"$\sigma$", r"$\tanh$"
 TIMES, PLUS, ONE_MINUS = r"$\odot$", r"$+$", r"$1-$"
 U, W, W_D = r"$\mathbf{U}$", r"$\mathbf{W}$", r"$\mathbf{W}_d$"
 ALPHA = r"$\alpha$"
+# Weight labels with subscripts ([W_f U_f], W_n, p_i): a size above the canvas's 11, so the subscripts read.
+_WEIGHT_SIZE = 12
 
 
 # --------------------------------------------------------------------------- helpers
@@ -73,6 +77,48 @@ def _check_int(function: str, name: str, value, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ValueError(f"{function}: {name} must be an integer from {low} to {high}, got {value!r}")
     return value
+
+
+_LABEL_BOX = (0.46, 0.36)  # a weight label such as W_d on its white patch, in drawing units
+
+
+def _arc_points(start, end, height: float, n: int = 201):
+    """Points along the arc ``c.arrow(start, end, bend=-2 * height / (end[0] - start[0]))`` draws.
+
+    ``start`` and ``end`` at one height; matplotlib's arc3 is a quadratic Bézier curve whose
+    control point lies ``2 * height`` above the chord's midpoint, so the curve's top is ``height`` above it.
+    """
+    (x1, y1), (x2, _) = start, end
+    control = np.array([(x1 + x2) / 2, y1 + 2 * height])
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return (1 - t) ** 2 * np.asarray(start) + 2 * (1 - t) * t * control + t**2 * np.asarray(end)
+
+
+def _clear_spot(curve, others, labels, enough: float = 0.25):
+    """Where on ``curve`` (points) to set its weight label.
+
+    As near the curve's top as leaves ``enough`` room (in units) to the ``others`` curves and to
+    the ``labels`` already placed (their centres), or else where the room is largest.
+    """
+    w, h = _LABEL_BOX
+
+    def room(xy):
+        x, y = xy
+        gaps = []
+        for other in others:
+            dx = np.maximum(np.abs(other[:, 0] - x) - w / 2, 0)
+            dy = np.maximum(np.abs(other[:, 1] - y) - h / 2, 0)
+            gaps.append(np.hypot(dx, dy).min())
+        gaps += [np.hypot(max(abs(lx - x) - w, 0), max(abs(ly - y) - h, 0)) for lx, ly in labels]
+        return min(gaps)
+
+    n = len(curve) - 1
+    candidates = sorted(range(int(0.3 * n), int(0.9 * n) + 1, n // 40), key=lambda i: abs(i - n / 2))
+    rooms = [room(curve[i]) for i in candidates]
+    for i, r in zip(candidates, rooms, strict=True):
+        if r >= enough:
+            return curve[i]
+    return curve[candidates[int(np.argmax(rooms))]]
 
 
 # --------------------------------------------------------------------------- chapter 3
@@ -127,11 +173,13 @@ def leaky_unit() -> Diagram:
 def skip_connections(T: int = 6, d: int = 2) -> Diagram:
     """An RNN unrolled over ``T`` steps with a skip connection of delay ``d`` through time::
 
-        h(t) = tanh(b + W h(t-1) + W_d h(t-d) + U x(t))
+        h(t) = tanh(b + W h(t-1) + W_d h(t-d) + U x(t)),   h(s) = h(0) for s ≤ 0
 
-    Each state receives its predecessor through ``W`` and, along an arc over
-    the chain, the state ``d`` steps back through ``W_d`` (drawn from
-    ``t = d + 1`` on; ``rnncore.skip``; chapter *Long-term dependencies*,
+    The initial state ``h(0)`` is drawn on the left. Each state receives its
+    predecessor through ``W`` and, along an arc over the chain, the state ``d``
+    steps back through ``W_d``. As in ``rnncore.skip``, ``h(0)`` stands in for
+    every state before it, so the arcs into the first ``d`` states all leave
+    ``h(0)``, nested one inside the other (chapter *Long-term dependencies*,
     section *Remedies for vanishing gradients*).
 
     Args:
@@ -141,23 +189,46 @@ def skip_connections(T: int = 6, d: int = 2) -> Diagram:
     d = _check_int("skip_connections", "d", d, 2, 5)
     T = _check_int("skip_connections", "T", T, d + 1, 7)
     step, box = 1.85, 0.95
-    rise = 0.9 + 0.4 * (d - 2)  # the height of the arcs over the boxes
+    rise = 1.2 + 0.5 * (d - 2)  # the height of the arcs of delay d over the boxes
     y = 2.2
-    c = Canvas(step * (T - 1) + box + 0.3, y + 0.31 + rise + 0.5)
-    states = [c.vector((0.15 + box / 2 + k * step, y), rf"$\mathbf{{h}}^{{({k + 1})}}$", w=box) for k in range(T)]
-    for k, h in enumerate(states):
-        x = c.vector((h.x, 0.45), rf"$\mathbf{{x}}^{{({k + 1})}}$", "input", w=box)
+    c = Canvas(step * T + box + 0.3, y + 0.31 + rise + 0.5)
+    states = [c.vector((0.15 + box / 2 + k * step, y), rf"$\mathbf{{h}}^{{({k})}}$", w=box) for k in range(T + 1)]
+    for k, h in enumerate(states[1:], start=1):
+        x = c.vector((h.x, 0.45), rf"$\mathbf{{x}}^{{({k})}}$", "input", w=box)
         c.arrow(x, h, U)
     for a, b in zip(states, states[1:], strict=False):
         c.arrow(a, b, W)
-    for a, b in zip(states, states[d:], strict=False):
-        start, end = (a.x + 0.2, a.y + a.h / 2), (b.x - 0.2, b.y + b.h / 2)
-        bend = -2 * rise / (end[0] - start[0])
-        c.arrow(start, end, W_D, bend=bend)
+    # The arcs: into h(t) from h(t-d), and into the first d states from h(0), which stands in for every
+    # h(t-d) with t - d ≤ 0. The arcs leaving h(0) start spread over its top, the longest on the left, and
+    # nest: the shorter, the lower.
+    top = y + 0.31
+    arcs = []
+    for t in range(1, T + 1):
+        a, b = states[max(t - d, 0)], states[t]
+        if t > d:
+            arcs.append(((a.x + 0.2, top), (b.x - 0.2, top), rise))
+        else:
+            share = (t - 1) / (d - 1)
+            arcs.append(((a.x + 0.35 - 0.6 * share, top), (b.x - 0.2, top), rise * (0.35 + 0.65 * share)))
+    curves = [_arc_points(*arc) for arc in arcs]
+    placed = [curve[len(curve) // 2] for curve in curves[d - 1 :]]  # arcs of delay d: the label at the top
+    spots = {}
+    for t in range(d - 1, 0, -1):  # the nested arcs from h(0): the label where it keeps clear of the rest
+        spots[t] = _clear_spot(curves[t - 1], [curve for k, curve in enumerate(curves) if k != t - 1], placed)
+        placed.append(spots[t])
+    for t, (start, end, height) in enumerate(arcs, start=1):
+        bend = -2 * height / (end[0] - start[0])
+        if t < d:
+            c.arrow(start, end, bend=bend)
+            c.weight(tuple(spots[t]), W_D)
+        else:
+            c.arrow(start, end, W_D, bend=bend)
     return c.diagram(
-        f"An RNN unrolled over {T} steps, h(1) to h({T}), each with its input x(t) below it through U. "
-        f"Neighbouring states are joined through W, and arcs over the chain join each state to the one "
-        f"{d} steps later through W_d, a skip connection of delay d = {d}."
+        f"An RNN unrolled over {T} steps, h(1) to h({T}), after the initial state h(0), each step with its input "
+        f"x(t) below it through U. Neighbouring states, from h(0) on, are joined through W, and arcs over the chain "
+        f"join each state to the one {d} steps later through W_d, a skip connection of delay d = {d}. The arcs "
+        f"into the first {d} states, {'h(1) and h(2)' if d == 2 else f'h(1) to h({d})'}, all come from h(0), "
+        "nested one inside the other: h(0) stands in for every state before it."
     )
 
 
@@ -214,7 +285,8 @@ def lstm_cell(peepholes: bool = False) -> Diagram:
     _line(c, x, (x.x, y_bus))
     for k, gate in gates.items():
         _arrow(c, (gate.x, y_bus), gate)
-        c.weight((gate.x, (y_bus + gate.y - gate.h / 2) / 2), rf"$[\mathbf{{W}}_{k}\;\mathbf{{U}}_{k}]$", size=10)
+        label = rf"$[\mathbf{{W}}_{k}\;\mathbf{{U}}_{k}]$"
+        c.weight((gate.x, (y_bus + gate.y - gate.h / 2) / 2), label, size=_WEIGHT_SIZE)
     # The gates' outputs.
     _arrow(c, gates["f"], forget)
     _tag(c, (xs["f"] + 0.12, y_op + 0.15), r"$\mathbf{f}^{(t)}$")
@@ -254,13 +326,13 @@ def _peepholes(c: Canvas, gates: dict, x_tap: float, y_s: float, y_branch: float
     f, i, o = gates["f"], gates["i"], gates["o"]
     _line(c, (x_tap, y_s), (x_tap, y_branch))
     _arrow(c, (x_tap, y_branch), (x_tap, f.y), f)
-    c.weight((x_tap, (y_branch + f.y) / 2), r"$\mathbf{p}_f$", size=10)
+    c.weight((x_tap, (y_branch + f.y) / 2), r"$\mathbf{p}_f$", size=_WEIGHT_SIZE)
     _arrow(c, (x_tap, y_branch), (i.x, y_branch), i)
     _gap(c, (f.x, y_branch), along="x")
     _line(c, f.top, (f.x, y_s - 0.22))  # the forget gate's output crosses over the peephole
-    c.weight(((f.x + i.x) / 2 + 0.1, y_branch), r"$\mathbf{p}_i$", size=10)
+    c.weight(((f.x + i.x) / 2 + 0.1, y_branch), r"$\mathbf{p}_i$", size=_WEIGHT_SIZE)
     _arrow(c, (o.x, y_s), o)
-    c.weight((o.x, (y_s + o.y) / 2 + 0.1), r"$\mathbf{p}_o$", size=10)
+    c.weight((o.x, (y_s + o.y) / 2 + 0.1), r"$\mathbf{p}_o$", size=_WEIGHT_SIZE)
 
 
 # --------------------------------------------------------------------------- chapter 5
@@ -312,23 +384,24 @@ def gru_cell(variant: str = "lecture", candidate: str = "h_tilde") -> Diagram:
     _line(c, (1.9, y_top), (1.9, y_bus), (x_z, y_bus))
     _line(c, x, (x.x, y_bus))
     _arrow(c, x, (x_n, x.y), layer)
-    c.weight((x_n, 1.6), r"$\mathbf{U}_n$", size=10)
+    c.weight((x_n, 1.6), r"$\mathbf{U}_n$", size=_WEIGHT_SIZE)
     for gate, k in ((r, "r"), (z, "z")):
         _arrow(c, (gate.x, y_bus), gate)
-        c.weight((gate.x, (y_bus + gate.y - gate.h / 2) / 2), rf"$[\mathbf{{W}}_{k}\;\mathbf{{U}}_{k}]$", size=10)
+        label = rf"$[\mathbf{{W}}_{k}\;\mathbf{{U}}_{k}]$"
+        c.weight((gate.x, (y_bus + gate.y - gate.h / 2) / 2), label, size=_WEIGHT_SIZE)
     # The reset gate and the candidate.
     _arrow(c, r, reset)
     _tag(c, (x_r + 0.12, (y_g + y_reset) / 2), r"$\mathbf{r}^{(t)}$")
     _arrow(c, (x_r, y_top), reset)
     if not lecture:
-        c.weight((x_r, (y_top + y_reset) / 2), r"$\mathbf{W}_n$", size=10)
+        c.weight((x_r, (y_top + y_reset) / 2), r"$\mathbf{W}_n$", size=_WEIGHT_SIZE)
     # The update gate: up to the state line, across to the candidate's product.
     split = (x_z, y_z)
     _line(c, z, split)
     _gap(c, (x_z, y_reset), along="y")
     _arrow(c, reset, layer)
     if lecture:
-        c.weight(((x_r + x_z) / 2 - 0.3, y_reset), r"$\mathbf{W}_n$", size=10)
+        c.weight(((x_r + x_z) / 2 - 0.3, y_reset), r"$\mathbf{W}_n$", size=_WEIGHT_SIZE)
     _tag(c, (x_z + 0.12, (y_g + y_reset) / 2), r"$\mathbf{z}^{(t)}$")
     if lecture:
         complement = c.op((x_z, (y_z + y_top) / 2), ONE_MINUS, r=0.26, size=10)
