@@ -40,4 +40,3 @@ def test_a_failed_build_records_nothing(tmp_path):
     key._on_config(app, app.config)
     key._record(app, RuntimeError("a chapter raised"))
     assert not (tmp_path / "_build" / ".jupyter_cache" / key.STAMP).exists()
-
