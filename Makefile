@@ -6,8 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 # nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
+# nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
+export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test lint unit bench bench-grading bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -19,12 +21,16 @@ $(VENV)/.installed: pyproject.toml
 
 lint: venv
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check rnncore tests benchmarks book/_ext
+	$(BIN)/ruff format --check rnncore autograder tests benchmarks book/_ext conftest.py
 
 unit: venv browser sandbox
 	$(BIN)/python -m pytest
 
 test: lint unit
+
+# rnncore, the checks in process, the diagrams, the release in sync: no root, no browser, no nbgrader runs.
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow"
 
 # Debian's Chromium for the browser checks of the book (Playwright drives it;
 # `playwright install` cannot download browsers here). Needs root, as in CI.
@@ -33,7 +39,7 @@ browser:
 	  [ "$$(id -u)" = 0 ] || { echo "make browser: chromium is missing; install Debian's chromium as root"; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-# Debian's bubblewrap, which isolates students' code (rnncore/grading/sandbox.py). Needs root, as in CI.
+# Debian's bubblewrap, which isolates students' code (autograder/sandbox.py). Needs root, as in CI.
 sandbox:
 	@command -v bwrap >/dev/null || { \
 	  [ "$$(id -u)" = 0 ] || { echo "make sandbox: bwrap is missing; install Debian's bubblewrap as root"; exit 1; }; \

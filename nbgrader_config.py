@@ -7,12 +7,21 @@ gradebook is SQLite; set RNN_GRADEBOOK to put it elsewhere (any SQLAlchemy URL).
 """
 
 import os
+import sys
 import warnings
 from pathlib import Path
 
 from sqlalchemy.exc import SAWarning
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+# The grading machinery (autograder/) lives in the course repository, not in the rnncore package
+# students install: import it from the repository this file is in, or, for a course directory
+# elsewhere, from the repository RNN_COURSE_REPO names (the Makefile sets it).
+COURSE_REPO = Path(os.environ.get("RNN_COURSE_REPO") or Path(__file__).resolve().parent)
+if not (COURSE_REPO / "autograder" / "__init__.py").is_file():
+    raise ImportError(f"no autograder/ in {COURSE_REPO}: set RNN_COURSE_REPO to the course repository")
+sys.path.insert(0, str(COURSE_REPO))
 
 c.CourseDirectory.course_id = "rnn"
 c.CourseDirectory.source_directory = "solutions"
@@ -29,7 +38,7 @@ c.FileNameCollectorPlugin.named_regexp = os.environ.get(
 # as changed (nbgrader's own OverwriteCells does: jupyter/nbgrader#1961).
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, OverwriteKernelspec  # noqa: E402
 
-from rnncore.grading.nbgrader_cells import RecordDuplicates, RestoreTestCells  # noqa: E402
+from autograder.nbgrader_cells import RecordDuplicates, RestoreTestCells  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
@@ -39,13 +48,13 @@ c.Autograde.sanitize_preprocessors = [
     CheckCellMetadata,
 ]
 # Autograding runs students' code in a sandbox (bubblewrap, as nobody, no network, no course
-# directory or gradebook) and the checks in nbgrader's own process; see rnncore/grading/isolated.py.
+# directory or gradebook) and the checks in nbgrader's own process; see autograder/isolated.py.
 # It refuses to grade where no sandbox works. RNN_ISOLATED_GRADING=0 grades in nbgrader's kernel instead.
 if os.environ.get("RNN_ISOLATED_GRADING", "1") == "1":
     from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
     from nbgrader.preprocessors import AssignLatePenalties, LimitOutput, SaveAutoGrades  # noqa: E402
 
-    from rnncore.grading.isolated import IsolatedExecute  # noqa: E402
+    from autograder.isolated import IsolatedExecute  # noqa: E402
 
     c.Autograde.autograde_preprocessors = [
         IsolatedExecute,
@@ -58,16 +67,16 @@ if os.environ.get("RNN_ISOLATED_GRADING", "1") == "1":
 # Student notebooks run their own training loops at the end; give them time.
 c.ExecutePreprocessor.timeout = 300
 # The student notebooks link to the book where _config.yml says it is published (html.baseurl):
-# change it there and `make release` moves every link (rnncore/grading/book_links.py).
+# change it there and `make release` moves every link (autograder/book_links.py).
 from nbgrader.converters import GenerateAssignment  # noqa: E402
 
-from rnncore.grading.book_links import BookLinks, book_pages, configured_baseurl  # noqa: E402
-from rnncore.grading.recap_diagram import RecapDiagram  # noqa: E402
+from autograder.book_links import BookLinks, book_pages, configured_baseurl  # noqa: E402
+from autograder.recap_diagram import RecapDiagram  # noqa: E402
 
 COURSE_ROOT = Path(__file__).resolve().parent
 c.BookLinks.baseurl = configured_baseurl(COURSE_ROOT / "_config.yml")
 c.BookLinks.pages = book_pages(COURSE_ROOT / "book")
-# Each student notebook also shows the book's diagram of what it asks for (rnncore/grading/recap_diagram.py).
+# Each student notebook also shows the book's diagram of what it asks for (autograder/recap_diagram.py).
 c.GenerateAssignment.preprocessors = [
     BookLinks,
     RecapDiagram,

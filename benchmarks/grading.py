@@ -30,6 +30,8 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
+# The course directories made here import the grading machinery from this repository (nbgrader_config.py).
+os.environ.setdefault("RNN_COURSE_REPO", str(ROOT))
 BIN = Path(sys.executable).parent
 BATCH = 4
 CLASS_SIZE = 30

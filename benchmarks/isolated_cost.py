@@ -1,7 +1,7 @@
 """``python -m benchmarks.isolated_cost``: seconds to grade one submission isolated, without nbgrader.
 
 For each assignment the instructor's answers, in the released notebook, are
-graded by :func:`rnncore.grading.isolated.grade_notebook` (the sandbox, the
+graded by :func:`autograder.isolated.grade_notebook` (the sandbox, the
 checks in this process, as ``nbgrader autograde`` runs them) REPEATS times; the
 median and the spread are printed with the number of sandbox sessions started.
 This is the figure issue notes compare before and after a change to the
@@ -13,6 +13,7 @@ what an instructor waits for.
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -21,11 +22,13 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+# The course directories made here import the grading machinery from this repository (nbgrader_config.py).
+os.environ.setdefault("RNN_COURSE_REPO", str(ROOT))
 REPEATS = 3
 sys.path.insert(0, str(ROOT / "tests"))
 from grading_cases import CASES, filled_release  # noqa: E402
 
-from rnncore.grading import isolated, sandbox  # noqa: E402
+from autograder import isolated, sandbox  # noqa: E402
 
 
 def with_hidden_tests(nb, assignment: str):

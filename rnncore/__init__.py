@@ -10,6 +10,7 @@ One module per concept (see each module's docstring for its equations):
 :mod:`rnncore.skip`       skip connections through time
 :mod:`rnncore.layers`     output affine map and embeddings
 :mod:`rnncore.losses`     softmax cross-entropy and squared error, with masks
+:mod:`rnncore.activations`  nonlinearities and their derivatives, without overflow
 :mod:`rnncore.attention`  additive, dot and scaled-dot attention
 :mod:`rnncore.cells`      one interface over every recurrent layer
 :mod:`rnncore.stacked`    deep (stacked) networks
@@ -25,6 +26,8 @@ One module per concept (see each module's docstring for its equations):
 :mod:`rnncore.data`       seeded synthetic tasks and on-machine text
 :mod:`rnncore.plotting`   the book's data plots (curves, heatmaps)
 :mod:`rnncore.diagrams`   the book's schematics (cells, graphs, architectures), as SVG
+:mod:`rnncore.grading`    the checks the assignments' test cells call (the machinery
+                          that runs students' code is the course repository's ``autograder/``)
 ========================  =====================================================
 """
 

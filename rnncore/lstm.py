@@ -32,11 +32,17 @@ written once::
 from ``s(t)`` to ``s(t-1)`` is multiplied by ``f(t)`` and nothing else: the
 constant error carousel.
 
-Speed: the sequence functions compute every step's input projection in one
-matrix product, keep all gate activations in one preallocated ``(T, N, 4H)``
-buffer, do the elementwise work in place, and form ``dU, dW, dx`` after the
-loop as single matrix products. The step functions and the sequence functions
-share the same cell kernels, so there is one implementation of the equations.
+Two implementations, each for its reader. The step functions,
+:func:`lstm_step_forward` and :func:`lstm_step_backward`, are the equations
+above written out gate by gate, one line each with the equation beside it:
+they are what the book shows and what the assignment's references are. The
+sequence functions, :func:`lstm_forward` and :func:`lstm_backward`, are written
+for speed: they compute every step's input projection in one matrix product,
+activate all four gates with one ``tanh`` of pre-scaled pre-activations, keep
+all gate activations in one preallocated ``(T, N, 4H)`` buffer, do the
+elementwise work in place, and form ``dU, dW, dx`` after the loop as single
+matrix products. ``tests/test_step_functions_match_kernels.py`` holds them to
+the step functions composed over time, in every output and gradient.
 """
 
 from __future__ import annotations
@@ -74,22 +80,20 @@ def _gate_rows(H: int, dtype_str: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return tuple(r.astype(dtype_str) for r in rows)
 
 
-def _cell_forward(a, c_prev, p, c, tc, h, prescaled: bool = False) -> None:
-    """Finish one step in place.
+def _cell_forward(a, c_prev, p, c, tc, h) -> None:
+    """Finish one step of :func:`lstm_forward` in place.
 
     ``a (N, 4H)`` holds the pre-activations ``b + U x + W h(t-1)`` and is
     overwritten with the activations ``[i, f, g, o]``; ``c``, ``tc = tanh(c)``
-    and ``h`` are written into the given ``(N, H)`` buffers. ``prescaled``
-    says ``a`` was computed with weights already multiplied by ``SCALE``
-    (only without peepholes), which saves one pass over ``a`` per step.
+    and ``h`` are written into the given ``(N, H)`` buffers. Without peepholes
+    ``a`` must have been computed with weights already multiplied by ``SCALE``
+    (see :func:`_gate_rows`), which saves one pass over ``a`` per step.
     """
     H = c_prev.shape[1]
     i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
     if p is None:
-        # All four gates in four passes over one contiguous block (see _gate_rows).
+        # All four gates in three passes over one contiguous block (see _gate_rows).
         scale, shift, _ = _gate_rows(H, a.dtype.str)
-        if not prescaled:
-            a *= scale
         np.tanh(a, out=a)
         a *= scale
         a += shift
@@ -110,7 +114,7 @@ def _cell_forward(a, c_prev, p, c, tc, h, prescaled: bool = False) -> None:
 
 
 def _cell_backward(dh, dc, acts, c_prev, tc, p, da) -> np.ndarray:
-    """Backward through one cell; writes ``∇_a (N, 4H)`` into ``da``, returns ``δc(t-1)``.
+    """Backward through one cell of :func:`lstm_backward`; writes ``∇_a (N, 4H)`` into ``da``, returns ``δc(t-1)``.
 
     ``dh``, ``dc`` are the total gradients reaching ``h(t)`` and ``c(t)``;
     ``acts`` the activations ``[i, f, g, o]``; ``tc = tanh(c(t))``.
@@ -196,11 +200,14 @@ class LSTMStepGrads(NamedTuple):
 
 
 def lstm_step_forward(x, h_prev, c_prev, U, W, b, p=None):
-    """One LSTM step.
+    """One LSTM step: the book's equations line by line.
+
+    The book's cell state ``s`` is ``c`` here, as in PyTorch.
 
     Args:
         x: ``(N, D)``; h_prev, c_prev: ``(N, H)``.
-        U: ``(4H, D)``; W: ``(4H, H)``; b: ``(4H,)``, gates in order ``i, f, g, o``.
+        U: ``(4H, D)``; W: ``(4H, H)``; b: ``(4H,)``, gates in the order
+            ``i, f, g, o``.
         p: optional peephole weights ``(3, H)``, rows ``p_i, p_f, p_o``.
 
     Returns:
@@ -211,32 +218,73 @@ def lstm_step_forward(x, h_prev, c_prev, U, W, b, p=None):
     x = s.array("x", x, ("N", "D"))
     h_prev = s.array("h_prev", h_prev, ("N", "H"))
     c_prev = s.array("c_prev", c_prev, ("N", "H"))
-    a = x @ U.T + h_prev @ W.T + b
-    a = a.astype(float_dtype(a), copy=False)
-    c, tc, h = (np.empty_like(c_prev, dtype=a.dtype) for _ in range(3))
-    _cell_forward(a, c_prev, p, c, tc, h)
-    return h, c, LSTMStepCache(x, h_prev, c_prev, a, c, tc, U, W, p)
+    # Computed in float32 if every input is float32, else in float64.
+    b = b.astype(float_dtype(x, h_prev, c_prev, U, W, b, p), copy=False)
+
+    U_i, U_f, U_g, U_o = np.split(U, 4)  # rows 0:H, H:2H, 2H:3H, 3H:4H
+    W_i, W_f, W_g, W_o = np.split(W, 4)
+    b_i, b_f, b_g, b_o = np.split(b, 4)
+    # Without peepholes their terms vanish.
+    p_i, p_f, p_o = (0, 0, 0) if p is None else p
+
+    a_i = b_i + x @ U_i.T + h_prev @ W_i.T  # a_i = b_i + U_i x + W_i h(t-1)
+    a_f = b_f + x @ U_f.T + h_prev @ W_f.T  # a_f = b_f + U_f x + W_f h(t-1)
+    a_g = b_g + x @ U_g.T + h_prev @ W_g.T  # a_g = b_g + U_g x + W_g h(t-1)
+    a_o = b_o + x @ U_o.T + h_prev @ W_o.T  # a_o = b_o + U_o x + W_o h(t-1)
+    i = sigmoid(a_i + p_i * c_prev)  # i(t) = σ(a_i + p_i ⊙ s(t-1))
+    f = sigmoid(a_f + p_f * c_prev)  # f(t) = σ(a_f + p_f ⊙ s(t-1))
+    g = np.tanh(a_g)  # g(t) = tanh(a_g)
+    c = f * c_prev + i * g  # s(t) = f(t) ⊙ s(t-1) + i(t) ⊙ g(t)
+    o = sigmoid(a_o + p_o * c)  # o(t) = σ(a_o + p_o ⊙ s(t))
+    tc = np.tanh(c)  # tanh(s(t))
+    h = o * tc  # h(t) = o(t) ⊙ tanh(s(t))
+
+    acts = np.concatenate([i, f, g, o], axis=1)  # in the order of U's rows
+    return h, c, LSTMStepCache(x, h_prev, c_prev, acts, c, tc, U, W, p)
 
 
 def lstm_step_backward(dh, dc, cache: LSTMStepCache) -> LSTMStepGrads:
-    """Gradients of one step given ``dh = ∇_h(t) L`` and ``dc = ∇_c(t) L`` (both ``(N, H)``).
+    """Gradients of one step: the book's backward equations line by line.
 
-    ``dc`` is the gradient arriving at ``c(t)`` from step ``t+1`` (zeros at the last step).
+    ``dh = ∇_h(t) L`` is the total gradient reaching ``h(t)``; ``dc`` is
+    the part of ``∇_c(t) L`` that arrives from step ``t+1``,
+    ``δs(t+1) ⊙ f(t+1)`` plus, with peepholes, ``p_i ⊙ ∇a_i(t+1) +
+    p_f ⊙ ∇a_f(t+1)`` (zeros at the last step); both ``(N, H)``. The
+    returned ``dc_prev`` is that part for step ``t-1``. The weight
+    gradients are step ``t``'s terms of the sums over time (``+=``),
+    summed over the batch's rows.
     """
     s = ShapeChecker("lstm_step_backward")
     dh = s.array("dh", dh, cache.c.shape)
     dc = s.array("dc", dc, cache.c.shape)
-    da = np.empty_like(cache.acts, dtype=np.result_type(cache.acts, dh, dc))
-    dc_prev = _cell_backward(dh, dc, cache.acts, cache.c_prev, cache.tc, cache.p, da)
-    return LSTMStepGrads(
-        dx=da @ cache.U,
-        dh_prev=da @ cache.W,
-        dc_prev=dc_prev,
-        dU=da.T @ cache.x,
-        dW=da.T @ cache.h_prev,
-        db=da.sum(axis=0),
-        dp=None if cache.p is None else _peephole_grads(da, cache.c_prev, cache.c),
-    )
+    x, h_prev, c_prev, acts, c, tc, U, W, p = cache
+    i, f, g, o = np.split(acts, 4, axis=1)
+    # Without peepholes their terms vanish.
+    p_i, p_f, p_o = (0, 0, 0) if p is None else p
+
+    da_o = dh * tc * o * (1 - o)  # ∇a_o = δh ⊙ tanh(s(t)) ⊙ o ⊙ (1 − o)
+    # δs(t) = dc + δh ⊙ o ⊙ (1 − tanh² s(t)) + p_o ⊙ ∇a_o
+    ds = dc + dh * o * (1 - tc**2) + p_o * da_o
+    da_i = ds * g * i * (1 - i)  # ∇a_i = δs ⊙ g ⊙ i ⊙ (1 − i)
+    da_f = ds * c_prev * f * (1 - f)  # ∇a_f = δs ⊙ s(t-1) ⊙ f ⊙ (1 − f)
+    da_g = ds * i * (1 - g**2)  # ∇a_g = δs ⊙ i ⊙ (1 − g²)
+    # Step t-1's dc: δs(t) ⊙ f(t) + p_i ⊙ ∇a_i + p_f ⊙ ∇a_f
+    dc_prev = ds * f + p_i * da_i + p_f * da_f
+
+    # The four gates' gradients side by side, in the order of U's rows.
+    da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)
+    dx = da @ U  # ∇x(t) = U_iᵀ∇a_i + U_fᵀ∇a_f + U_gᵀ∇a_g + U_oᵀ∇a_o
+    dh_prev = da @ W  # δh(t-1) += W_iᵀ∇a_i + W_fᵀ∇a_f + W_gᵀ∇a_g + W_oᵀ∇a_o
+    dU = da.T @ x  # ∇U += ∇a x(t)ᵀ
+    dW = da.T @ h_prev  # ∇W += ∇a h(t-1)ᵀ
+    db = da.sum(axis=0)  # ∇b += ∇a
+    dp = None
+    if p is not None:
+        dp_i = (da_i * c_prev).sum(axis=0)  # ∇p_i += ∇a_i ⊙ s(t-1)
+        dp_f = (da_f * c_prev).sum(axis=0)  # ∇p_f += ∇a_f ⊙ s(t-1)
+        dp_o = (da_o * c).sum(axis=0)  # ∇p_o += ∇a_o ⊙ s(t)
+        dp = np.stack([dp_i, dp_f, dp_o])
+    return LSTMStepGrads(dx, dh_prev, dc_prev, dU, dW, db, dp)
 
 
 # --------------------------------------------------------------------------- a sequence
@@ -297,8 +345,7 @@ def lstm_forward(x, U, W, b, h0=None, c0=None, p=None):
     cs[0] = 0.0 if c0 is None else c0
     # Without peepholes every gate is activated by one tanh of SCALE-scaled
     # pre-activations; scaling the weights once here saves a pass per step.
-    prescaled = p is None
-    scale = _gate_rows(H, np.dtype(dtype).str)[0] if prescaled else np.ones(4 * H, dtype)
+    scale = _gate_rows(H, np.dtype(dtype).str)[0] if p is None else np.ones(4 * H, dtype)
     U_s = (U * scale[:, None]).astype(dtype, copy=False)
     WT_s = np.ascontiguousarray((W * scale[:, None]).T, dtype=dtype)
     b_s = (b * scale).astype(dtype, copy=False)
@@ -308,7 +355,7 @@ def lstm_forward(x, U, W, b, h0=None, c0=None, p=None):
         np.matmul(hs[t], WT_s, out=rec)
         rec += b_s  # the bias is added here, while rec is in cache, not in a pass over all T
         acts[t] += rec
-        _cell_forward(acts[t], cs[t], p, cs[t + 1], tcs[t], hs[t + 1], prescaled)
+        _cell_forward(acts[t], cs[t], p, cs[t + 1], tcs[t], hs[t + 1])
     return hs[1:], LSTMCache(x, hs, cs, tcs, acts, U, W, p)
 
 

@@ -15,6 +15,12 @@ gradient reaching ``h(t)`` (from the loss at ``t`` and from ``h(t+1)``),
     ∇_a(t) L   = (1 − h(t)²) ⊙ ∇_h(t) L
     ∇_h(t-1) L += Wᵀ ∇_a(t) L
     ∇_W L = Σ_t ∇_a(t) L h(t-1)ᵀ,  ∇_U L = Σ_t ∇_a(t) L x(t)ᵀ,  ∇_b L = Σ_t ∇_a(t) L
+
+The step functions are these equations, one line each with the equation
+beside it; they are what the book shows. The sequence functions are written
+for speed (every step's input projection in one product, ``dU, dW, dx`` after
+the loop as single products); ``tests/test_step_functions_match_kernels.py``
+holds them to the step functions composed over time.
 """
 
 from __future__ import annotations
@@ -51,8 +57,10 @@ def rnn_step_forward(x, h_prev, U, W, b) -> tuple[np.ndarray, RNNStepCache]:
     Args:
         x: input ``x(t)``, ``(N, D)``.
         h_prev: previous state ``h(t-1)``, ``(N, H)``.
-        U: input-to-hidden weights ``(H, D)``; W: hidden-to-hidden ``(H, H)``; b: bias ``(H,)``
-            (one bias where PyTorch has two: ``b = bias_ih + bias_hh``).
+        U: input-to-hidden weights ``(H, D)``.
+        W: hidden-to-hidden weights ``(H, H)``.
+        b: bias ``(H,)``, one where PyTorch has two (their sum,
+            ``bias_ih + bias_hh``).
 
     Returns:
         ``h (N, H)`` and the cache for :func:`rnn_step_backward`.
@@ -63,24 +71,30 @@ def rnn_step_forward(x, h_prev, U, W, b) -> tuple[np.ndarray, RNNStepCache]:
     U = s.array("U", U, ("H", "D"))
     W = s.array("W", W, ("H", "H"))
     b = s.array("b", b, ("H",))
-    h = np.tanh(x @ U.T + h_prev @ W.T + b)
+
+    a = b + h_prev @ W.T + x @ U.T  # a(t) = b + W h(t-1) + U x(t)
+    h = np.tanh(a)  # h(t) = tanh(a(t))
     return h, RNNStepCache(x, h_prev, h, U, W)
 
 
 def rnn_step_backward(dh, cache: RNNStepCache) -> RNNStepGrads:
-    """Gradients of one step given ``dh = ∇_h(t) L`` ``(N, H)``.
+    """Gradients of one step: the book's backward equations line by line.
 
-    Returns ``dx (N, D)``, ``dh_prev (N, H)``, ``dU``, ``dW``, ``db`` shaped like their parameters.
+    ``dh = ∇_h(t) L (N, H)`` is the total gradient reaching ``h(t)``.
+    Returns ``dx (N, D)``, ``dh_prev (N, H)``, ``dU``, ``dW``, ``db``
+    shaped like their parameters. The weight gradients are step ``t``'s
+    terms of the sums over time (``+=``), summed over the batch's rows.
     """
     dh = ShapeChecker("rnn_step_backward").array("dh", dh, cache.h.shape)
-    da = dh * (1.0 - cache.h**2)
-    return RNNStepGrads(
-        dx=da @ cache.U,
-        dh_prev=da @ cache.W,
-        dU=da.T @ cache.x,
-        dW=da.T @ cache.h_prev,
-        db=da.sum(axis=0),
-    )
+    x, h_prev, h, U, W = cache
+
+    da = (1 - h**2) * dh  # ∇_a(t) L = diag(1 − h(t)²) ∇_h(t) L
+    dx = da @ U  # ∇_x(t) L = Uᵀ ∇_a(t) L
+    dh_prev = da @ W  # ∇_h(t-1) L += Wᵀ ∇_a(t) L
+    dU = da.T @ x  # ∇_U L += ∇_a(t) L x(t)ᵀ
+    dW = da.T @ h_prev  # ∇_W L += ∇_a(t) L h(t-1)ᵀ
+    db = da.sum(axis=0)  # ∇_b L += ∇_a(t) L
+    return RNNStepGrads(dx, dh_prev, dU, dW, db)
 
 
 class RNNCache(NamedTuple):

@@ -719,11 +719,25 @@ def instructor_code(assignment: str, function: str) -> str:
     raise KeyError(f"{assignment} has no answer cell {function}")
 
 
-def rewritten(assignment: str, function: str, *edits: tuple[str, str]) -> str:
-    """The instructor's ``function`` with each ``(old, new)`` edit made; ``old`` must occur exactly once."""
+class EditDoesNotApply(ValueError):
+    """A mutant's or rewrite's edit whose text is not in the instructor's solution exactly once."""
+
+
+def rewritten(assignment: str, function: str, *edits: tuple[str, str], name: str = "an edit") -> str:
+    """The instructor's ``function`` with each ``(old, new)`` edit made; ``old`` must occur exactly once.
+
+    Raises :class:`EditDoesNotApply`, naming the mutant or rewrite and the text,
+    when it does not: after the solution notebook is edited or reformatted, a
+    mutant must fail here, loudly, not grade the unchanged solution.
+    """
     code = instructor_code(assignment, function)
     for old, new in edits:
-        assert code.count(old) == 1, f"{assignment}.{function}: {old!r} occurs {code.count(old)} times"
+        if code.count(old) != 1:
+            raise EditDoesNotApply(
+                f"{name} of {assignment}.{function}: the text {old!r} occurs {code.count(old)} times in the "
+                f"instructor's solution (solutions/{assignment}/{assignment}.ipynb, cell {function}), not once; "
+                "update it in tests/grading_cases.py"
+            )
         code = code.replace(old, new)
     return code
 
@@ -1034,10 +1048,17 @@ REWRITES = {
 def mutants(assignment: str) -> list[tuple[str, str]]:
     """Every wrong implementation of the assignment, ``(function, source)``: the hand-written ones, then the slips."""
     written = list(CASES[assignment]["wrong"].items())
-    return written + [(fn, rewritten(assignment, fn, (old, new))) for fn, old, new in MUTANTS[assignment]]
+    slips = [
+        (fn, rewritten(assignment, fn, (old, new), name=f"mutant_{k:02d}_{fn}"))
+        for k, (fn, old, new) in enumerate(MUTANTS[assignment], start=len(written) + 1)
+    ]
+    return written + slips
 
 
 def alternatives(assignment: str) -> list[dict[str, str]]:
     """Every correct alternative to the instructor's solution: the hand-written ones, then the rewrites."""
-    rewrites = [{fn: rewritten(assignment, fn, *edits) for fn, edits in r.items()} for r in REWRITES[assignment]]
+    rewrites = [
+        {fn: rewritten(assignment, fn, *edits, name=f"rewrite {k}") for fn, edits in r.items()}
+        for k, r in enumerate(REWRITES[assignment], start=1)
+    ]
     return list(CASES[assignment]["alternatives"]) + rewrites

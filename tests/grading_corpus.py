@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 from grading_cases import CASES, alternatives, filled_release, instructor_code, mutants, solution_code
 
-from rnncore.grading.nbgrader_cells import grade_id as cell_grade_id
+from autograder.nbgrader_cells import grade_id as cell_grade_id
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -25,6 +25,9 @@ import nbformat
 import pytest
 from grading_cases import CASES, SOLUTION, as_read, filled_release
 
+# Runs nbgrader on every assignment: the full suite only (make test).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())

@@ -32,6 +32,9 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import pytest
 import yaml
 
+# Builds the book and opens every page in Chromium: the full suite only (make test).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"

@@ -467,8 +467,8 @@ def test_a_mean_loss_is_hinted_for_the_loss_and_its_gradients():
 
 
 def test_what_was_returned_is_described_without_internal_names():
+    from autograder.remote import Opaque, RemoteDict, RemoteTuple
     from rnncore.grading.engine import as_array, compare_scalar, named_gradients
-    from rnncore.grading.remote import Opaque, RemoteDict, RemoteTuple
 
     cases = [
         (lambda: as_array("f", "h", Opaque(None), (2,)), "got a Python object that is not an array"),

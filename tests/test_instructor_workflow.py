@@ -13,7 +13,11 @@ import zipfile
 from pathlib import Path
 
 import nbformat
+import pytest
 from grading_cases import filled_release
+
+# Runs a term of the course with nbgrader: the full suite only (make test).
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "recurrence"

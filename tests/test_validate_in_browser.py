@@ -148,7 +148,7 @@ def validate(browser, jupyterlab, notebook: str) -> str:
 
 
 def test_the_released_notebook_shows_its_diagram(browser, jupyterlab):
-    """The recap's SVG (rnncore/grading/recap_diagram.py) loads in JupyterLab, with its alt text."""
+    """The recap's SVG (autograder/recap_diagram.py) loads in JupyterLab, with its alt text."""
     with opened(browser, jupyterlab, "correct.ipynb") as page:
         # The rendered markdown's picture (CodeMirror keeps hidden <img> buffers of its own in cells).
         image = page.locator('.jp-MarkdownCell .jp-RenderedMarkdown img[src^="data:image/svg+xml"]').first

@@ -53,6 +53,52 @@ class GradingError(AssertionError):
         return [line for paragraph in text.splitlines() for line in textwrap.wrap(paragraph, self.SHOWN_WIDTH) or [""]]
 
 
+# --------------------------------------------------------------------------- runners
+#
+# A check calls the student's function. In a notebook that is a plain Python
+# function; when autograding it is a proxy for code that runs elsewhere (the
+# sandbox of ``autograder/``). Such a runner raises these, and marks the values
+# it holds with RunnerValue; the checks know nothing else about it.
+
+
+class StudentCodeError(Exception):
+    """The student's code raised where a runner ran it; the message is "TypeName: text"."""
+
+
+class RunnerDied(RuntimeError):
+    """The process running the student's code ended or stopped answering; ``status`` says how.
+
+    "timed out", "crashed", "malformed" (see :class:`MalformedAnswer`), or "too slow"
+    when one call missed the check's own time limit (:func:`call_time_limit`).
+    """
+
+    def __init__(self, status: str, detail: str):
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+class MalformedAnswer(RunnerDied):
+    """An answer not of the runner's format (forged by the student's code, or broken): the runner is done."""
+
+    def __init__(self, detail: str):
+        super().__init__("malformed", detail)
+
+
+class RunnerValue:
+    """Mixed into what a runner returns: ``remote`` says where the runner keeps the original.
+
+    A check passes such a value back to the student's next function (a cache
+    from forward to backward) as it is, so that the runner sends the original.
+    ``remote`` is None for a value derived from it here (a slice), which goes by value.
+    """
+
+    remote: tuple | None = None
+
+
+def _held_by_runner(value) -> bool:
+    return isinstance(value, RunnerValue) and value.remote is not None
+
+
 @dataclass(frozen=True)
 class Shapes:
     T: int
@@ -245,8 +291,8 @@ def _copied(value, dtype=np.float64):
 
     Float64 arrays become ``dtype`` (the precision the check runs in).
     """
-    if getattr(value, "remote", None) is not None:
-        return value  # a value the student returned from the sandbox: it goes back by reference
+    if _held_by_runner(value):
+        return value  # a value the student returned where a runner keeps it: it goes back by reference
     if isinstance(value, np.ndarray):
         return value.astype(dtype) if value.dtype == np.float64 else value.copy()
     if isinstance(value, tuple) and hasattr(value, "_fields"):
@@ -334,14 +380,14 @@ def call_student(name: str, fn: Callable, *args, **kwargs):
             raise _too_slow(name) from None
         except NotImplementedError:
             raise GradingError(f"{name} is not implemented yet") from None
+        except RunnerDied as died:
+            if died.status == "too slow":
+                raise _too_slow(name) from None
+            raise  # the process running the student's code is gone: the runner's owner records how
+        except StudentCodeError as err:  # already "TypeName: text"
+            raise GradingError(f"{name} raised {err}") from None
         except Exception as err:  # the student's traceback would show hidden values; keep the type and text
-            if type(err).__name__ == "SandboxDied":
-                if getattr(err, "status", None) == "too slow":
-                    raise _too_slow(name) from None
-                raise  # the sandboxed process is gone: the isolated grader records how
-            # An error raised in the sandbox arrives as StudentError("ValueError: ...").
-            kind = "" if type(err).__name__ == "StudentError" else f"{type(err).__name__}: "
-            raise GradingError(f"{name} raised {kind}{err}") from None
+            raise GradingError(f"{name} raised {type(err).__name__}: {err}") from None
         finally:
             _CALL_LIMIT.reset(token)
     if limit is not None and time.perf_counter() - start > limit:

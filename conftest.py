@@ -7,6 +7,8 @@ run draws fresh shapes and seeds each time. Set HYPOTHESIS_PROFILE to choose.
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Course directories the tests make elsewhere import the grading machinery from this repository.
+os.environ.setdefault("RNN_COURSE_REPO", os.path.dirname(os.path.abspath(__file__)))
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402

@@ -7,10 +7,10 @@ function is graded on its own). Here that hidden part is a declaration: it is
 taken from the instructor's version of the cell (which nbgrader restores from
 the gradebook, whatever the student did to it) and run in *this* process, with
 every name it does not define standing for the student's function of that name
-in a sandboxed session (:mod:`rnncore.grading.remote`). The student's code (the
+in a sandboxed session (:mod:`autograder.remote`). The student's code (the
 notebook's code cells other than the tests) runs only in the sandbox, where of
 rnncore only what the assignment's locked cells import exists
-(:mod:`rnncore.grading.handouts`); the visible tests, which are for the
+(:mod:`autograder.handouts`); the visible tests, which are for the
 student's own checking, are not run at all.
 
 Each graded cell gets either no output (its points) or an error output with
@@ -33,12 +33,12 @@ import nbformat
 import numpy as np
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder import handouts
+from autograder.nbgrader_cells import SANITIZED, grade_id
+from autograder.remote import RemoteFunction, RemoteNamespace
+from autograder.sandbox import IsolationUnavailable, Limits, Session, detect_isolation
 from rnncore import grading
-from rnncore.grading import handouts
-from rnncore.grading.engine import GradingError
-from rnncore.grading.nbgrader_cells import SANITIZED, grade_id
-from rnncore.grading.remote import RemoteFunction, RemoteNamespace, StudentError
-from rnncore.grading.sandbox import IsolationUnavailable, Limits, SandboxDied, Session, detect_isolation
+from rnncore.grading.engine import GradingError, RunnerDied, StudentCodeError
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SANDBOX_PATH = re.compile(r" \(/in/[^)]*\)")
@@ -228,7 +228,7 @@ class Runner:
             return
         try:
             self._run(index, label, source, report=True)
-        except SandboxDied:
+        except RunnerDied:
             self.broken.add(index)
             raise
         self.cells.append((index, label, source))
@@ -266,9 +266,9 @@ def run_declaration(session: Session, text: str, cell_id: str) -> str | None:
         return str(err)
     except AssertionError as err:
         return str(err) or "a hidden test failed"
-    except StudentError as err:  # the student's code broke what the check set up in the sandbox
+    except StudentCodeError as err:  # the student's code broke what the check set up in the sandbox
         return f"the test could not run: {err}"
-    except (SandboxDied, IsolationUnavailable):
+    except (RunnerDied, IsolationUnavailable):
         raise
     except Exception as err:  # noqa: BLE001 - the check tripped over what the student's code returned
         logging.getLogger(__name__).warning("%s: the check could not use a returned value: %r", cell_id, err)
@@ -363,7 +363,7 @@ def _grade_one(runner: Runner, cells, text: str, test: str, more: bool) -> str |
         for index, cell in cells:
             try:
                 runner.run_cell(index, _label(cell, index), cell.source)
-            except SandboxDied as died:
+            except RunnerDied as died:
                 runner.record(died.status)
                 if died.status == "malformed":
                     return STOPPED
@@ -371,7 +371,7 @@ def _grade_one(runner: Runner, cells, text: str, test: str, more: bool) -> str |
         if more:
             runner.sessions.start_ahead()  # the next test's sandbox starts while this one is checked
         message = run_declaration(session, text, test)
-    except SandboxDied as died:
+    except RunnerDied as died:
         runner.record(died.status)
         return STOPPED if died.status == "malformed" else f"your code {died.status}: {died.detail}"
     if message is not None and runner.errors:
@@ -383,7 +383,7 @@ def notes_for_tests(verdict: Verdict, sanitized: dict) -> dict[str, list[str]]:
     """What the grader changed or noticed about each test cell, for the student's feedback and the log.
 
     ``sanitized`` is what the sanitizing preprocessors recorded
-    (:mod:`rnncore.grading.nbgrader_cells`): test cells deleted and put back,
+    (:mod:`autograder.nbgrader_cells`): test cells deleted and put back,
     duplicated, or with nbgrader flags changed and restored.
     """
     notes: dict[str, list[str]] = {}

@@ -23,7 +23,10 @@ from grading_cases import CASES, as_read
 from grading_corpus import cell_named, corpus, deleted, flagged, moved_to_the_end, notebook
 from test_assignments import ASSIGNMENTS, new_course, run_nbgrader, scores
 
-from rnncore.grading.sandbox import Limits
+from autograder.sandbox import Limits
+
+# Grades the corpus in bubblewrap sandboxes: the full suite only (make test).
+pytestmark = pytest.mark.slow
 
 WALL_SECONDS = 6
 LIMITS = {"RNN_ISOLATED_GRADING": "1", "RNN_GRADING_CPU_SECONDS": "4", "RNN_GRADING_WALL_SECONDS": str(WALL_SECONDS)}
@@ -201,7 +204,7 @@ def test_a_students_own_errors_are_reported_with_their_line(course):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_the_release_read_from_the_gradebook_is_the_instructors_notebook(course, assignment):
     """Its order (in which tests run) and its handouts (what the sandbox gets) are the instructor's."""
-    from rnncore.grading.isolated import release_from_gradebook, release_from_notebook
+    from autograder.isolated import release_from_gradebook, release_from_notebook
 
     db = f"sqlite:///{course / 'gradebook.db'}"
     recorded = release_from_gradebook(db, assignment, assignment)

@@ -1,12 +1,12 @@
 """Student functions that run in the sandbox, called from the trusted grader as if they were local.
 
-A :class:`RemoteFunction` sends its arguments to a :class:`~rnncore.grading.sandbox.Session`
+A :class:`RemoteFunction` sends its arguments to a :class:`~autograder.sandbox.Session`
 and returns what the student's function returned, decoded: numbers and arrays
 as float64 arrays, tuples, lists and dicts as such. Every decoded part remembers
 where it came from (``.remote``), so passing it back to another student
 function (a cache from forward to backward) sends a reference, and the student
 gets back the very object they returned. A student's exception comes back as
-:class:`StudentError` (``NotImplementedError`` as itself), so the checks report
+:class:`~rnncore.grading.engine.StudentCodeError` (``NotImplementedError`` as itself), so the checks report
 it as they do in a notebook.
 
 :class:`RemoteNamespace` stands for the notebook's ``globals()`` in the checks'
@@ -20,36 +20,31 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from rnncore.grading.engine import call_time_limit
-from rnncore.grading.sandbox import Session
+from autograder import channel
+from autograder.sandbox import Session
+from rnncore.grading.engine import RunnerValue, StudentCodeError, call_time_limit
 
 
-class StudentError(Exception):
-    """An exception raised by the student's code in the sandbox, as "TypeName: message"."""
-
-
-class RemoteArray(np.ndarray):
+class RemoteArray(np.ndarray, RunnerValue):
     """A float64 view of an array the student returned; ``remote`` locates the original in the sandbox."""
-
-    remote: tuple | None = None
 
     def __array_finalize__(self, obj):
         self.remote = None  # a slice or a result computed from it is not what the student returned
 
 
-class RemoteTuple(tuple):
-    remote: tuple | None = None
+class RemoteTuple(tuple, RunnerValue):
+    pass
 
 
-class RemoteList(list):
-    remote: tuple | None = None
+class RemoteList(list, RunnerValue):
+    pass
 
 
-class RemoteDict(dict):
-    remote: tuple | None = None
+class RemoteDict(dict, RunnerValue):
+    pass
 
 
-class Opaque:
+class Opaque(RunnerValue):
     """Something the student returned that is not numbers (an object, a string): usable only as an argument."""
 
     def __init__(self, remote):
@@ -59,30 +54,21 @@ class Opaque:
         return "<an object in the sandbox>"
 
 
-def _with_remote(value, remote):
-    value.remote = remote
-    return value
+_KINDS = {"tuple": RemoteTuple, "list": RemoteList, "dict": RemoteDict}
 
 
-def decode(encoded: dict, arrays: dict, handle: int, path: tuple = ()):
-    """The trusted view of a returned value (see the driver's encoding)."""
-    remote = (handle, list(path))
-    if "a" in encoded:
-        return _with_remote(np.asarray(arrays[encoded["a"]], dtype=np.float64).view(RemoteArray), remote)
-    if "t" in encoded:
-        return _with_remote(
-            RemoteTuple(decode(v, arrays, handle, (*path, k)) for k, v in enumerate(encoded["t"])), remote
-        )
-    if "l" in encoded:
-        return _with_remote(
-            RemoteList(decode(v, arrays, handle, (*path, k)) for k, v in enumerate(encoded["l"])), remote
-        )
-    if "d" in encoded:
-        items = {k: decode(v, arrays, handle, (*path, k)) for k, v in encoded["d"].items()}
-        return _with_remote(RemoteDict(items), remote)
-    if "n" in encoded:
-        return None
-    return Opaque(remote)
+def _adopt(kind: str, value, remote):
+    """The grader's object for one decoded part of a result, remembering where it is kept."""
+    if kind == "opaque":
+        return Opaque(remote)
+    adopted = value.view(RemoteArray) if kind == "array" else _KINDS[kind](value)
+    adopted.remote = remote
+    return adopted
+
+
+def decode(encoded: dict, arrays: dict, handle: int):
+    """The trusted view of a returned value (the format is :mod:`autograder.channel`'s)."""
+    return channel.decode_result(encoded, arrays, handle, _adopt)
 
 
 def encode(value, arrays: dict, session: Session) -> dict:
@@ -91,24 +77,15 @@ def encode(value, arrays: dict, session: Session) -> dict:
     One of rnncore's functions goes by import path, after ``session`` has made
     it (and only it) importable there.
     """
-    remote = getattr(value, "remote", None)
-    if remote is not None:
-        return {"r": remote}
-    if callable(value) and getattr(value, "__module__", "").startswith("rnncore."):
-        return {"i": session.provide(value)}
-    if isinstance(value, np.ndarray | np.generic | float | int | bool):
-        key = f"x{len(arrays)}"
-        arrays[key] = np.asarray(value)
-        return {"a": key}
-    if isinstance(value, tuple | list):
-        return {"t" if isinstance(value, tuple) else "l": [encode(v, arrays, session) for v in value]}
-    if isinstance(value, dict):
-        return {"d": {str(k): encode(v, arrays, session) for k, v in value.items()}}
-    if value is None:
-        return {"n": None}
-    if isinstance(value, str):
-        return {"s": value}
-    raise TypeError(f"cannot send a {type(value).__name__} to the sandbox")
+
+    def reference(part):
+        if isinstance(part, RunnerValue) and part.remote is not None:
+            return {channel.PART: part.remote}
+        if callable(part) and getattr(part, "__module__", "").startswith("rnncore."):
+            return {channel.IMPORT: session.provide(part)}
+        return None
+
+    return channel.encode_argument(value, arrays, reference)
 
 
 @contextmanager
@@ -123,7 +100,7 @@ def _in_protocol(session: Session):
 def _raise_student_error(reply: dict):
     if reply.get("type") == "NotImplementedError":
         raise NotImplementedError
-    raise StudentError(f"{reply.get('type', 'Error')}: {reply.get('error', '')}")
+    raise StudentCodeError(f"{reply.get('type', 'Error')}: {reply.get('error', '')}")
 
 
 class RemoteFunction:

@@ -1,7 +1,7 @@
 """Run a student's answer code in an isolated process and get back plain float arrays.
 
 The trusted grader writes the inputs and a plan of calls (see
-:mod:`rnncore.grading.sandbox_driver`) into a fresh inbox, which the sandbox
+:mod:`autograder.sandbox_driver`) into a fresh inbox, which the sandbox
 sees read-only, runs the driver with the student's code, and reads back
 ``response.json`` and ``response.npz`` from the sandbox's outbox with
 ``allow_pickle=False``, never following a link planted there. All comparisons
@@ -14,7 +14,7 @@ Isolation, strongest available first (:func:`detect_isolation`):
     user, PID, network, IPC and UTS namespaces and no capabilities. The sandbox
     sees the system's ``/usr`` and libraries read-only, numpy's
     ``site-packages`` read-only (without torch), the assignment's view of
-    rnncore (:mod:`rnncore.grading.handouts`, not the package), a private
+    rnncore (:mod:`autograder.handouts`, not the package), a private
     ``/tmp``, and its in- and outbox; not the rest of the course directory,
     the gradebook or anyone's home.
 
@@ -46,9 +46,12 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncore.grading import handouts as handouts_module
+from autograder import handouts as handouts_module
+from rnncore.grading.engine import MalformedAnswer, RunnerDied
 
 DRIVER = Path(__file__).with_name("sandbox_driver.py")
+# The values' format, shared by both ends; copied beside the driver (it imports nothing from the course).
+CHANNEL = Path(__file__).with_name("channel.py")
 NOBODY = 65534
 STATUSES = ("ok", "timed out", "crashed", "malformed", "refused")
 
@@ -300,7 +303,7 @@ def run(
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rnn-sandbox-") as tmp:
         inbox, outbox = _work_directories(Path(tmp))
-        shutil.copy(DRIVER, inbox / "driver.py")
+        _copy_driver(inbox)
         (inbox / "answer.py").write_text(answer)
         (inbox / "plan.json").write_text(json.dumps({"calls": calls}))
         np.savez(inbox / "request.npz", **{k: np.asarray(v) for k, v in arrays.items()})
@@ -379,15 +382,9 @@ def _peak_memory(pid: int) -> int:
     return peak
 
 
-class SandboxDied(RuntimeError):
-    """The sandboxed process ended or stopped answering; ``status`` says how.
-
-    "timed out" or "crashed" (or "malformed"), or "too slow" when it missed a check's own limit on one call.
-    """
-
-    def __init__(self, status: str, detail: str):
-        super().__init__(f"{status}: {detail}")
-        self.status, self.detail = status, detail
+def _copy_driver(inbox: Path) -> None:
+    shutil.copy(DRIVER, inbox / "driver.py")
+    shutil.copy(CHANNEL, inbox / "channel.py")
 
 
 class Session:
@@ -397,7 +394,7 @@ class Session:
     wakes the driver, and waits at most ``limits.wall_seconds`` for ``resp-N``
     in the outbox. Results stay in the sandbox under handles; only the JSON
     reply and float64 arrays come back. ``handouts`` (``{module: names}``, see
-    :mod:`rnncore.grading.handouts`) is all of rnncore the student's code can import.
+    :mod:`autograder.handouts`) is all of rnncore the student's code can import.
     """
 
     def __init__(self, limits: Limits = Limits(), handouts: Mapping | None = None):  # noqa: B008 - frozen
@@ -408,20 +405,20 @@ class Session:
         self._tmp = tempfile.TemporaryDirectory(prefix="rnn-session-", ignore_cleanup_errors=True)
         self.inbox, self.outbox = _work_directories(Path(self._tmp.name))
         self.provided: dict[str, str] = {}
-        shutil.copy(DRIVER, self.inbox / "driver.py")
+        _copy_driver(self.inbox)
         handouts_module.write_view(handouts_module.view(dict(handouts or {})), self.inbox / "lib")
         command = _as_nobody() + _bwrap_command(self.inbox, self.outbox, isolation.python) + ["serve"]
         self.process = _start(
             command, limits, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
-        self.dead: SandboxDied | None = None
+        self.dead: RunnerDied | None = None
         self.peak_bytes = 0  # the largest resident size any of its processes reached, as far as measured
         self._unread = b""  # bytes read from the channel, not yet split into lines
 
     def request(
         self, payload: dict, arrays: Mapping[str, np.ndarray] | None = None, timeout: float | None = None
     ) -> tuple[dict, dict]:
-        """Send one request; return the reply and its arrays (float64), or raise :class:`SandboxDied`.
+        """Send one request; return the reply and its arrays (float64), or raise :class:`RunnerDied`.
 
         ``timeout`` (seconds), when shorter than the wall limit, ends the session with the status
         "too slow" if no answer comes by then: the check's own limit on one call, not the sandbox's.
@@ -499,11 +496,13 @@ class Session:
                     return "ended"
                 self._unread = (self._unread + chunk)[-65536:]  # a flood of junk cannot grow without bound
 
-    def malformed(self, detail: str) -> SandboxDied:
+    def malformed(self, detail: str) -> MalformedAnswer:
         """End the session over an answer that passed the channel's checks but is not of the protocol's form."""
-        return self._died("malformed", detail)
+        self._died("malformed", detail)
+        self.dead = MalformedAnswer(detail)
+        return self.dead
 
-    def _died(self, status: str, detail: str) -> SandboxDied:
+    def _died(self, status: str, detail: str) -> RunnerDied:
         self.close()
         code = self.process.returncode
         if status == "crashed" and code is not None:
@@ -511,7 +510,7 @@ class Session:
             if killed_by in (signal.SIGXCPU, signal.SIGKILL):  # RLIMIT_CPU's signals: out of CPU time
                 status, why = "timed out", f"{why}; the CPU limit is {self.limits.cpu_seconds} s"
             detail = why
-        self.dead = SandboxDied(status, detail)
+        self.dead = RunnerDied(status, detail)
         return self.dead
 
     def close(self) -> None:

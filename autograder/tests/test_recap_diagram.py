@@ -1,4 +1,4 @@
-"""Each released notebook shows the book's diagram of what it asks for (rnncore/grading/recap_diagram.py).
+"""Each released notebook shows the book's diagram of what it asks for (autograder/recap_diagram.py).
 
 That the committed release is what ``make release`` generates (so the embedded
 pictures are today's) is test_assignments.py's; that JupyterLab shows the
@@ -13,10 +13,10 @@ import nbformat
 import pytest
 import svg_labels
 
+from autograder.recap_diagram import RECAPS, TAG, RecapDiagram
 from rnncore.diagrams import DIAGRAMS
-from rnncore.grading.recap_diagram import RECAPS, TAG, RecapDiagram
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 IMAGE = re.compile(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)" alt="([^"]+)"')
 

@@ -1,7 +1,8 @@
 """Runs inside the sandbox: execute a student's answer code, make the planned calls, save float arrays.
 
 This file is copied into the sandbox's read-only inbox and run by a plain
-Python there; it imports nothing from the course but numpy. Its input, beside
+Python there; it imports nothing from the course but numpy and the values'
+format, ``channel.py``, copied beside it. Its input, beside
 it in the inbox, is ``plan.json`` and ``request.npz`` (the grader's arrays);
 its output, in the working directory, is
 ``response.json`` (what happened to each call) and ``response.npz`` (the
@@ -131,15 +132,13 @@ def main():
 # "N\n" on stdin after writing req-N.json and req-N.npz; this side answers with
 # resp-N.json and resp-N.npz, then "N\n" on the descriptor that was stdout.
 #
-# A value is encoded as {"a": key} (an array in the npz), {"t": [...]}, {"l": [...]},
-# {"d": {...}}, {"s": str}, {"n": None}, {"h": handle} (kept here) or, for
-# arguments only, {"r": [handle, path]} (a part of a kept value) and
-# {"i": "module:qualname"} (a trusted function to import).
-# Every value returned also gets a handle, so any part of it can come back.
+# The values themselves travel in the format of channel.py (the grader's
+# autograder/channel.py, copied beside this file): one module for both ends.
 
 
 def serve():
     import importlib
+    import importlib.util
 
     import numpy as np
 
@@ -152,50 +151,19 @@ def serve():
     kept, namespace = [], {"__name__": "__answer__"}
     main_pid = os.getpid()
 
-    def decode(v, arrays):
-        if "a" in v:
-            return arrays[v["a"]].copy()
-        if "t" in v:
-            return tuple(decode(x, arrays) for x in v["t"])
-        if "l" in v:
-            return [decode(x, arrays) for x in v["l"]]
-        if "d" in v:
-            return {k: decode(x, arrays) for k, x in v["d"].items()}
-        if "s" in v:
-            return v["s"]
-        if "n" in v:
-            return None
-        if "h" in v:
-            return kept[v["h"]]
-        if "r" in v:
-            value = kept[v["r"][0]]
-            for step in v["r"][1]:
-                value = value[step]
-            return value
-        module, name = v["i"].split(":")
-        importlib.invalidate_caches()  # the grader has just written this reference into the inbox
+    # The values' format, shared with the grader: channel.py, copied beside this file.
+    spec = importlib.util.spec_from_file_location("channel", os.path.join(INBOX, "channel.py"))
+    values = importlib.util.module_from_spec(spec)  # ("channel" below is the pipe to the grader)
+    spec.loader.exec_module(values)
+
+    def load(reference):
+        """A trusted function the grader has just written into the inbox, by "module:qualname"."""
+        module, name = reference.split(":")
+        importlib.invalidate_caches()
         value = importlib.import_module(module)
         for part in name.split("."):
             value = getattr(value, part)
         return value
-
-    def encode(value, arrays, depth=0):
-        if isinstance(value, np.ndarray | np.generic | float | int | bool) and not isinstance(value, str):
-            try:
-                array = np.asarray(value, dtype=np.float64)
-            except (TypeError, ValueError):
-                return {"h": None}
-            key = f"v{len(arrays)}"
-            arrays[key] = array
-            return {"a": key}
-        if depth < 4 and isinstance(value, tuple | list) and len(value) <= 10_000:
-            tag = "t" if isinstance(value, tuple) else "l"
-            return {tag: [encode(x, arrays, depth + 1) for x in value]}
-        if depth < 4 and isinstance(value, dict) and all(isinstance(k, str) for k in value) and len(value) <= 1000:
-            return {"d": {k: encode(x, arrays, depth + 1) for k, x in value.items()}}
-        if value is None:
-            return {"n": None}
-        return {"h": None}  # opaque: reachable only through the handle of the whole result
 
     for line in sys.stdin:
         n = line.strip()
@@ -212,17 +180,17 @@ def serve():
                 fn = namespace.get(request["fn"])
                 if not callable(fn):
                     raise NameError(f"{request['fn']} is not defined")
-                args = [decode(a, arrays) for a in request["args"]]
+                args = [values.decode_argument(a, arrays, kept, load) for a in request["args"]]
                 result = fn(*args)
                 kept.append(result)
                 reply["handle"] = len(kept) - 1
-                reply["value"] = encode(result, out)
+                reply["value"] = values.encode_result(result, out)
             elif op == "get":
                 kept.append(namespace.get(request["name"], None))
                 reply["handle"] = len(kept) - 1
                 reply["exists"] = request["name"] in namespace
             elif op == "set":
-                namespace[request["name"]] = decode(request["value"], arrays)
+                namespace[request["name"]] = values.decode_argument(request["value"], arrays, kept, load)
             elif op == "del":
                 namespace.pop(request["name"], None)
         except BaseException as err:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code too

@@ -35,7 +35,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import ClearHiddenTests, DeduplicateIds, OverwriteCells
 from traitlets import Bool
 
-SANITIZED = "rnn_sanitized"  # the record in the notebook's metadata (read by rnncore.grading.isolated)
+SANITIZED = "rnn_sanitized"  # the record in the notebook's metadata (read by autograder.isolated)
 FLAGS = ("grade", "solution", "locked", "points")
 
 
