@@ -222,6 +222,8 @@ def draws_table(request):
     yield
 
 
+# Two minutes of draws: the full suite's (make test), not the fast path's.
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", sorted(CASES))
 def test_every_draw_grades_every_case_right(assignment, monkeypatch):
     start = time.perf_counter()
