@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-from checks import assert_close, assert_gradients, dims, normal
-from hypothesis import given
+from checks import assert_close, assert_float32_close, assert_gradients, dims, normal
+from hypothesis import example, given
 
 from rnncore import rnn
 from rnncore import torch_ref as tr
@@ -76,6 +76,7 @@ def test_zero_initial_state_is_the_default():
 
 @pytest.mark.parametrize("dtype,tol", [(np.float64, 1e-12), (np.float32, 1e-5)])
 @given(d=dims)
+@example(d={"T": 4, "N": 3, "D": 4, "H": 1, "seed": 762314})  # dW: rnncore and torch 1.09e-5 apart in float32
 def test_matches_torch_nn_rnn(dtype, tol, d):
     rng, x, p, h0 = make(d)
     x, h0 = x.astype(dtype), h0.astype(dtype)
@@ -90,12 +91,19 @@ def test_matches_torch_nn_rnn(dtype, tol, d):
     out, _ = module(xt, h0t)
     out.backward(torch.tensor(dh))
     assert h.dtype == dtype
-    assert_close(out.detach().numpy(), h, tol, "h")
-    assert_close(xt.grad.numpy(), g.dx, tol, "dx")
-    assert_close(h0t.grad.numpy()[0], g.dh0, tol, "dh0")
+    # In float32, each result is judged against the float64 computation on the same inputs.
+    h64, cache64 = rnn.rnn_forward(x.astype(np.float64), **{k: v.astype(np.float64) for k, v in p.items()},
+                                   h0=h0.astype(np.float64))  # fmt: skip
+    g64 = rnn.rnn_backward(dh.astype(np.float64), cache64)
     mg = tr.module_grads("rnn", module)
-    for name, ours in (("U", g.dU), ("W", g.dW), ("b", g.db)):
-        assert_close(mg[name], ours, tol, name)
+    pairs = [("h", out.detach().numpy(), h, h64), ("dx", xt.grad.numpy(), g.dx, g64.dx),
+             ("dh0", h0t.grad.numpy()[0], g.dh0, g64.dh0), ("U", mg["U"], g.dU, g64.dU),
+             ("W", mg["W"], g.dW, g64.dW), ("b", mg["b"], g.db, g64.db)]  # fmt: skip
+    for name, theirs, ours, truth in pairs:
+        if dtype == np.float64:
+            assert_close(theirs, ours, tol, name)
+        else:
+            assert_float32_close(theirs, ours, truth, tol, name)
 
 
 @given(dims)
