@@ -61,3 +61,12 @@ def assert_float32_close(torch_value, ours, truth, tol, what=""):
     assert ours_err <= max(tol, 10 * torch_err), (
         f"{what}: relative error {ours_err:.2e} from the float64 result (torch's float32: {torch_err:.2e})"
     )
+
+
+def assert_each_matches_torch(pairs, dtype, tol):
+    """``(name, torch's, ours, float64 truth)`` for each result: equal to ``tol`` in float64, as accurate in float32."""
+    for name, theirs, ours, truth in pairs:
+        if dtype == np.float64:
+            assert_close(theirs, ours, tol, name)
+        else:
+            assert_float32_close(theirs, ours, truth, tol, name)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from checks import assert_close, assert_float32_close, assert_gradients, dims, normal
+from checks import assert_close, assert_each_matches_torch, assert_gradients, dims, normal
 from hypothesis import given
 
 from rnncore import gru
@@ -113,11 +113,7 @@ def test_torch_variant_matches_torch_nn_gru(dtype, tol, d):
              ("dh0", h0t.grad.numpy()[0], g.dh0, g64.dh0), ("U", mg["U"], g.dU, g64.dU),
              ("W", mg["W"], g.dW, g64.dW), ("b", mg["b"], g.db, g64.db),
              ("b_hn", mg["b_hn"], g.db_hn, g64.db_hn)]  # fmt: skip
-    for name, theirs, ours, truth in pairs:
-        if dtype == np.float64:
-            assert_close(theirs, ours, tol, name)
-        else:
-            assert_float32_close(theirs, ours, truth, tol, name)
+    assert_each_matches_torch(pairs, dtype, tol)
 
 
 @given(dims)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from checks import assert_close, assert_float32_close, assert_gradients, dims, normal
+from checks import assert_close, assert_each_matches_torch, assert_gradients, dims, normal
 from hypothesis import example, given
 
 from rnncore import rnn
@@ -99,11 +99,7 @@ def test_matches_torch_nn_rnn(dtype, tol, d):
     pairs = [("h", out.detach().numpy(), h, h64), ("dx", xt.grad.numpy(), g.dx, g64.dx),
              ("dh0", h0t.grad.numpy()[0], g.dh0, g64.dh0), ("U", mg["U"], g.dU, g64.dU),
              ("W", mg["W"], g.dW, g64.dW), ("b", mg["b"], g.db, g64.db)]  # fmt: skip
-    for name, theirs, ours, truth in pairs:
-        if dtype == np.float64:
-            assert_close(theirs, ours, tol, name)
-        else:
-            assert_float32_close(theirs, ours, truth, tol, name)
+    assert_each_matches_torch(pairs, dtype, tol)
 
 
 @given(dims)
