@@ -498,9 +498,7 @@ class Session:
 
     def malformed(self, detail: str) -> MalformedAnswer:
         """End the session over an answer that passed the channel's checks but is not of the protocol's form."""
-        self._died("malformed", detail)
-        self.dead = MalformedAnswer(detail)
-        return self.dead
+        return self._died("malformed", detail)
 
     def _died(self, status: str, detail: str) -> RunnerDied:
         self.close()
@@ -510,7 +508,7 @@ class Session:
             if killed_by in (signal.SIGXCPU, signal.SIGKILL):  # RLIMIT_CPU's signals: out of CPU time
                 status, why = "timed out", f"{why}; the CPU limit is {self.limits.cpu_seconds} s"
             detail = why
-        self.dead = RunnerDied(status, detail)
+        self.dead = MalformedAnswer(detail) if status == "malformed" else RunnerDied(status, detail)
         return self.dead
 
     def close(self) -> None:
