@@ -518,3 +518,23 @@ def test_finite_differences_are_forgiven_their_own_rounding(monkeypatch):
         monkeypatch.setattr(engine, "differences_noise", lambda *a, **k: 0.0)
         with pytest.raises(engine.GradingError, match="dh0 is wrong .* against finite differences"):
             architectures.check_decoder_backward(student, seed=that_draw())
+
+
+def _drawn(entropy: int | None, calls: int = 3) -> list[float]:
+    """What ``calls`` generators of ``fresh_rng`` draw, inside ``seeded_draws(entropy)`` or outside any."""
+    if entropy is None:
+        return [engine.fresh_rng().standard_normal() for _ in range(calls)]
+    with engine.seeded_draws(entropy):
+        return [engine.fresh_rng().standard_normal() for _ in range(calls)]
+
+
+@pytest.mark.parametrize("entropy", [0, 1, 2**64 + 7, 2**127 - 1])
+def test_seeded_draws_repeat_for_the_same_entropy_and_only_inside_the_block(entropy):
+    first = _drawn(entropy)
+    assert _drawn(entropy) == first  # the same submission graded again draws the same
+    assert len(set(first)) == len(first)  # each call is a new generator, not the same one again
+    assert _drawn(entropy + 1) != first
+    assert _drawn(None) != _drawn(None)  # outside (a student's Validate), fresh draws every time
+    with engine.seeded_draws(entropy):
+        inner = engine.fresh_rng(seed=5).standard_normal()  # an explicit seed still wins
+    assert inner == np.random.default_rng(5).standard_normal()

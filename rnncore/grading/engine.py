@@ -259,9 +259,38 @@ def substitute(namespace: dict, **functions: Callable):
                 namespace[name] = value
 
 
+# Set while the grader runs one submission's check (:func:`seeded_draws`): where its draws come from.
+_DRAWS: contextvars.ContextVar[np.random.SeedSequence | None] = contextvars.ContextVar("grading_draws", default=None)
+
+
+@contextmanager
+def seeded_draws(entropy: int):
+    """Within the block, :func:`fresh_rng` draws from one sequence seeded with ``entropy``.
+
+    The autograder seeds each submission's check from a secret of the course's
+    gradebook and the submission's content, so the draws stay unpredictable to
+    a student, yet the same notebook gets the same draws, and so the same
+    feedback, wherever and in whatever order it is graded (one core, many, a
+    cluster) and when it is graded again.
+    """
+    token = _DRAWS.set(np.random.SeedSequence(entropy))
+    try:
+        yield
+    finally:
+        _DRAWS.reset(token)
+
+
 def fresh_rng(seed: int | None = None) -> np.random.Generator:
-    """A generator independent of ``np.random``'s global state; unpredictable unless ``seed`` is given."""
-    return np.random.default_rng(seed if seed is not None else int.from_bytes(os.urandom(8), "little"))
+    """A generator independent of ``np.random``'s global state; unpredictable unless ``seed`` is given.
+
+    Inside :func:`seeded_draws`, each call takes the next generator of that block's sequence.
+    """
+    if seed is not None:
+        return np.random.default_rng(seed)
+    draws = _DRAWS.get()
+    if draws is not None:
+        return np.random.default_rng(draws.spawn(1)[0])
+    return np.random.default_rng(int.from_bytes(os.urandom(8), "little"))
 
 
 def _describe(s: Shapes) -> str:
