@@ -1,4 +1,4 @@
-"""A small training loop with a text progress bar, for the book and the assignments.
+"""A small training loop with a progress bar (tqdm's), for the book and the assignments.
 
 Any object with a ``params`` dict and a ``loss_and_grads(batch) -> (loss, grads)``
 method (grads keyed like ``params``) can be trained; see :mod:`rnncore.models`.
@@ -6,12 +6,12 @@ method (grads keyed like ``params``) can be trained; see :mod:`rnncore.models`.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+from tqdm import tqdm
 
 from rnncore.optim import clip_by_global_norm, global_norm
 
@@ -28,12 +28,6 @@ class History:
 
     loss: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
-
-
-def progress_bar(step: int, total: int, loss: float, width: int = 30) -> str:
-    """``[#########.....] 300/1000 loss 1.234``"""
-    filled = int(width * step / total) if total else width
-    return f"[{'#' * filled}{'.' * (width - filled)}] {step}/{total} loss {loss:.4f}"
 
 
 def train(
@@ -53,7 +47,7 @@ def train(
         batches: an iterable (or generator) of batches; it must not run dry early.
         optimizer: has ``step(params, grads)`` (:class:`rnncore.optim.SGD`, :class:`~rnncore.optim.Adam`).
         clip: if given, clip the gradients to this global norm first.
-        progress: print a progress bar ``updates`` times (on one line in a terminal).
+        progress: show a progress bar with the running loss and the time left, refreshed about ``updates`` times.
         callback: called as ``callback(step, loss)`` after every update.
 
     Returns:
@@ -62,27 +56,33 @@ def train(
     history = History()
     iterator = iter(batches)
     every = max(1, steps // max(1, updates))
-    in_terminal = sys.stdout.isatty()
+    bar = tqdm(total=steps, desc="train", unit="step", disable=not progress, miniters=every, mininterval=0)
     running = float("nan")
-    for step in range(1, steps + 1):
-        try:
-            batch = next(iterator)
-        except StopIteration:
-            raise ValueError(f"train: batches ran out after {step - 1} of {steps} steps") from None
-        loss, grads = model.loss_and_grads(batch)
-        if not np.isfinite(loss):
-            raise FloatingPointError(f"train: the loss became {loss} at step {step}; lower the learning rate or clip")
-        if clip is not None:
-            grads, norm = clip_by_global_norm(grads, clip)
-        else:
-            norm = global_norm(grads)
-        optimizer.step(model.params, grads)
-        history.loss.append(float(loss))
-        history.grad_norm.append(norm)
-        running = loss if step == 1 else 0.9 * running + 0.1 * loss
-        if callback is not None:
-            callback(step, float(loss))
-        if progress and (step % every == 0 or step == steps):
-            end = "\r" if in_terminal and step < steps else "\n"
-            print(progress_bar(step, steps, running), end=end, flush=True)
+    with bar:
+        for step in range(1, steps + 1):
+            running = _update(model, iterator, optimizer, clip, history, step, steps, running)
+            if callback is not None:
+                callback(step, history.loss[-1])
+            if step % every == 0 or step == steps:
+                bar.set_postfix(loss=f"{running:.4f}", refresh=False)
+            bar.update(1)
     return history
+
+
+def _update(model, iterator, optimizer, clip, history: History, step: int, steps: int, running: float) -> float:
+    """One step of :func:`train`: draw a batch, update the parameters, record; returns the running loss."""
+    try:
+        batch = next(iterator)
+    except StopIteration:
+        raise ValueError(f"train: batches ran out after {step - 1} of {steps} steps") from None
+    loss, grads = model.loss_and_grads(batch)
+    if not np.isfinite(loss):
+        raise FloatingPointError(f"train: the loss became {loss} at step {step}; lower the learning rate or clip")
+    if clip is not None:
+        grads, norm = clip_by_global_norm(grads, clip)
+    else:
+        norm = global_norm(grads)
+    optimizer.step(model.params, grads)
+    history.loss.append(float(loss))
+    history.grad_norm.append(norm)
+    return loss if step == 1 else 0.9 * running + 0.1 * loss
