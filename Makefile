@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
 export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test test-fast lint unit bench bench-grading bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -48,8 +48,12 @@ sandbox:
 bench: venv
 	$(BIN)/python -m benchmarks
 
+# A class of 60 graded serially, with JOBS=2 and on a Dask cluster of two workers: seconds and speed-up (5 minutes).
+bench-grading: venv sandbox
+	$(BIN)/python -m benchmarks.parallel_grading
+
 # Seconds per autograded submission of each assignment against nbgrader's floor (several minutes).
-bench-grading: venv
+bench-grading-floor: venv
 	$(BIN)/python -m benchmarks.grading
 
 # Seconds to grade one submission of each assignment isolated, in process and through nbgrader (about a minute).
@@ -96,9 +100,12 @@ collect: venv
 	$(need_assignment)
 	$(NBGRADER) zip_collect $(A) --force
 
+# JOBS submissions at a time (default: one per core; JOBS=1 is nbgrader's serial autograde), or on the
+# workers of a Dask cluster with SCHEDULER=tcp://host:port (see the instructor guide); S=<id> grades one student.
 autograde: venv
 	$(need_assignment)
-	$(NBGRADER) autograde $(A) $(REGRADE_FLAG)
+	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.autograde $(A) $(REGRADE_FLAG) \
+	  $(if $(JOBS),--jobs=$(JOBS)) $(if $(SCHEDULER),--scheduler=$(SCHEDULER)) $(if $(S),--student=$(S))
 
 # Feedback pages in $(COURSE)/feedback/<student>/A/, to return through the LMS.
 feedback: venv

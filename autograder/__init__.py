@@ -10,6 +10,9 @@ this machinery only through the types the engine defines for a runner
 :class:`~rnncore.grading.engine.RunnerValue`).
 
 =========================  ========================================================
+:mod:`.autograde`          ``make autograde``: nbgrader's autograde, with submissions
+                           graded ahead on every core or a Dask cluster
+:mod:`.executors`          where a submission is graded: here, a local cluster, Dask
 :mod:`.isolated`           nbgrader's autograde preprocessor: each test cell's checks
                            run here, the student's code in the sandbox
 :mod:`.sandbox`            bubblewrap: the isolated process, its limits and inbox

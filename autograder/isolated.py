@@ -22,6 +22,9 @@ its feedback shows the message. Each submission gets a status, "graded",
 from __future__ import annotations
 
 import builtins
+import contextlib
+import hashlib
+import json
 import logging
 import os
 import re
@@ -38,7 +41,7 @@ from autograder.nbgrader_cells import SANITIZED, grade_id
 from autograder.remote import RemoteFunction, RemoteNamespace
 from autograder.sandbox import IsolationUnavailable, Limits, Session, detect_isolation
 from rnncore import grading
-from rnncore.grading.engine import GradingError, RunnerDied, StudentCodeError
+from rnncore.grading.engine import GradingError, RunnerDied, StudentCodeError, seeded_draws
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SANDBOX_PATH = re.compile(r" \(/in/[^)]*\)")
@@ -139,6 +142,31 @@ def release_from_notebook(nb) -> Release:
         if meta.get("grade_id"):
             cells.append((meta["grade_id"], _kind(bool(meta.get("grade")), bool(meta.get("solution")))))
     return Release(tuple(cells), handed_out([c for c in nb.cells if c.cell_type == "code"]))
+
+
+def course_secret(db_url: str, notebook: str, assignment: str) -> str:
+    """A value of the course's gradebook no student sees: the notebook's id, random since generate_assignment."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        return gb.find_notebook(notebook, assignment).id
+
+
+def submission_key(nb, release: Release) -> str:
+    """A digest of everything :func:`grade_notebook` reads of a notebook, with the release it is graded against."""
+    cells = [[c.cell_type, c.source, c.metadata.get("nbgrader", {})] for c in nb.cells]
+    text = json.dumps([cells, release.cells, release.handouts], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def submission_seed(secret: str, nb, release: Release) -> int:
+    """The seed of a submission's draws: the same notebook, the same draws; unpredictable without the secret."""
+    return int(hashlib.sha256(f"{secret}:{submission_key(nb, release)}".encode()).hexdigest()[:32], 16)
+
+
+def _test_seed(seed: int, test: str) -> int:
+    """Each test's own seed, so that its draws do not depend on which tests ran before it."""
+    return int(hashlib.sha256(f"{seed}:{test}".encode()).hexdigest()[:32], 16)
 
 
 def limits_from_environment() -> Limits:
@@ -307,7 +335,9 @@ def _label(cell, index: int) -> str:
     return f"no. {index + 1} among the code cells"
 
 
-def grade_notebook(nb, limits: Limits | None = None, release: Release | None = None) -> Verdict:
+def grade_notebook(
+    nb, limits: Limits | None = None, release: Release | None = None, seed: int | None = None
+) -> Verdict:
     """Grade a submission's test cells, each in a fresh sandboxed session, in the release's order.
 
     For each test of the release, a new session runs the submission's code
@@ -315,7 +345,9 @@ def grade_notebook(nb, limits: Limits | None = None, release: Release | None = N
     (:meth:`Release.positions`), in the submission's order; then the test
     cell's declaration runs here. Nothing a student function did while one
     test ran, nor a reference that test substituted, reaches the next; cells
-    that belong after every test (the ungraded demo) are not run.
+    that belong after every test (the ungraded demo) are not run. With a
+    ``seed`` (:func:`submission_seed`) the checks' draws are reproducible;
+    without one they are fresh.
     """
     start = time.monotonic()
     release = release or release_from_notebook(nb)
@@ -340,7 +372,9 @@ def grade_notebook(nb, limits: Limits | None = None, release: Release | None = N
             needed = [(k, c) for k, c in enumerate(code_cells) if not is_test_cell(c) and positions[id(c)] < rank[test]]
             runner = Runner(sessions, broken)
             try:
-                outcomes[test] = _grade_one(runner, needed, text, test, more=number + 1 < len(tests))
+                draws = seeded_draws(_test_seed(seed, test)) if seed is not None else contextlib.nullcontext()
+                with draws:
+                    outcomes[test] = _grade_one(runner, needed, text, test, more=number + 1 < len(tests))
             finally:
                 runner.close()
                 status = max(status, runner.status, key=SEVERITY.get)
@@ -412,12 +446,17 @@ class IsolatedExecute(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
+        from autograder.executors import Where, verdict_for  # it imports this module
+
         isolation = detect_isolation()
         info = resources.get("nbgrader", {})
-        release = None
+        release, seed, where = None, None, None
         if {"db_url", "notebook", "assignment"} <= set(info):
             release = release_from_gradebook(info["db_url"], info["notebook"], info["assignment"])
-        verdict = grade_notebook(nb, release=release)
+            seed = submission_seed(course_secret(info["db_url"], info["notebook"], info["assignment"]), nb, release)
+            where = Where(info.get("student", "?"), info["assignment"], info["notebook"])
+
+        verdict = verdict_for(nb, release, seed, where)  # graded here, or ahead by a worker (autograder.executors)
         outcomes, status = verdict.outcomes, verdict.status
         sanitized = nb.metadata.pop(SANITIZED, {})
         notes = notes_for_tests(verdict, sanitized if isinstance(sanitized, dict) else {})

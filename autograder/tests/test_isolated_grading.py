@@ -21,6 +21,7 @@ import nbformat
 import pytest
 from grading_cases import CASES, as_read
 from grading_corpus import cell_named, corpus, deleted, flagged, moved_to_the_end, notebook
+from grading_results import LOG_LINE, results, run_autograde
 from test_assignments import ASSIGNMENTS, new_course, run_nbgrader, scores
 
 from autograder.sandbox import Limits
@@ -46,11 +47,6 @@ def needing_manual_grading(course: Path, assignment: str) -> list[str]:
         return [s.student.id for s in gb.assignment_submissions(assignment) if s.needs_manual_grade]
 
 
-LOG_LINE = re.compile(
-    r"\] (\S+): (graded|timed out|crashed|malformed) in ([\d.]+) s, peak memory (\d+) MiB \(isolation: bwrap"
-)
-
-
 def logged(log: str) -> dict[str, tuple[str, float, int]]:
     """What the isolated grader logged for each student: status, seconds and peak memory (MiB)."""
     return {m[0]: (m[1], float(m[2]), int(m[3])) for m in LOG_LINE.findall(log)}
@@ -72,22 +68,25 @@ def write(course: Path, assignment: str, student: str, submission) -> None:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_corpus_scores_as_intended_twice_in_shuffled_order(course, assignment):
+def test_the_corpus_scores_as_intended_serially_then_in_parallel_in_shuffled_order(course, assignment):
     submissions = corpus(assignment)
     for name, submission in submissions.items():
         write(course, assignment, name, submission)
-    first = logged(run_nbgrader(["autograde", assignment], course, **LIMITS).stderr)
+    first = logged(run_nbgrader(["autograde", assignment], course, **LIMITS).stderr)  # nbgrader's own, serial
     before = gradebook_rows(course)
 
-    # the same corpus again under new ids, whose random part puts it in a shuffled order
+    # the same corpus again under new ids, whose random part puts it in a shuffled order, two at a time
     again = {f"again_{secrets.token_hex(4)}_{name}": name for name in submissions}
     for student, name in again.items():
         write(course, assignment, student, submissions[name])
     second = logged(
-        run_nbgrader(["autograde", assignment, "--CourseDirectory.student_id=again_*"], course, **LIMITS).stderr
+        run_autograde([assignment, "--jobs", "2", "--CourseDirectory.student_id=again_*"], course, **LIMITS).stderr
     )
     after = gradebook_rows(course)
     got = scores(course, assignment)
+    graded = results(course, assignment)
+    # everything either grading left (scores, comments, statuses, feedback outputs) is the same
+    assert {s: graded[s] for s in again} == {s: graded[name] for s, name in again.items()}
 
     first_pass = {name: (got[name], first[name][0]) for name in submissions}
     second_pass = {name: (got[student], second[student][0]) for student, name in again.items()}
