@@ -96,7 +96,7 @@ def torch_runner(kind, x, params, dh):
     return run
 
 
-def measure(repeats: dict[str, int] | None = None) -> list[dict]:
+def measure(repeats: dict[str, int] | None = None, rounds: int = 3) -> list[dict]:
     """One row per (cell, shape): milliseconds for rnncore, per-gate numpy and torch."""
     repeats = repeats or {"small": 7, "large": 2}
     rng = np.random.default_rng(0)
@@ -112,7 +112,7 @@ def measure(repeats: dict[str, int] | None = None) -> list[dict]:
                 "per-gate": naive_runner(kind, x, params, dh),
                 "torch": torch_runner(kind, x, params, dh),
             }
-            row.update(median_ms(runners, repeats[shape_name]))
+            row.update(median_ms(runners, repeats[shape_name], rounds))
             rows.append(row)
     return rows
 

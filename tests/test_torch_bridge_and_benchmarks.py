@@ -1,5 +1,9 @@
 """The torch bridge's parameter mappings, and the benchmark's reference implementations."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -55,3 +59,13 @@ def test_table_prints_ratios():
     rows = [{"cell": "lstm", "shape": "small", "T,N,D,H": "1,2,3,4", "rnncore": 2.0, "per-gate": 3.0, "torch": 1.0}]
     out = table(rows)
     assert "2.00" in out and "3.00" in out and "rnncore/torch" in out
+
+
+def test_the_benchmarks_run_from_the_declared_environment():
+    """``python -m benchmarks --quick``: every module the benchmarks import is installed by pyproject.toml."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick"], cwd=root, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "rnncore/torch" in result.stdout and "gru" in result.stdout
