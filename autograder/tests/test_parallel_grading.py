@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from dask_processes import dask_cluster, wait_for
-from grading_corpus import corpus, notebook
+from grading_corpus import mutant_suite, notebook
 from grading_results import LOG_LINE, results, run_autograde
 from test_assignments import run_nbgrader
 
@@ -39,11 +39,9 @@ def cluster(tmp_path):
 
 
 def a_class(course: Path) -> list[str]:
-    """The corpus's mutants, alternatives and faults (no hostile ones, which wait out time limits)."""
+    """The corpus's instructor answers, alternatives and mutants: submissions that finish in a second or two."""
     students = []
-    for name, submission in corpus(ASSIGNMENT).items():
-        if submission.suite == "hostile":
-            continue
+    for name, submission in mutant_suite(ASSIGNMENT).items():
         target = course / "submitted" / name / ASSIGNMENT
         target.mkdir(parents=True)
         nbformat.write(notebook(course, ASSIGNMENT, submission), target / f"{ASSIGNMENT}.ipynb")
