@@ -28,9 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import nbformat
+from nbgrader import utils
 from nbgrader.apps.autogradeapp import AutogradeApp
 from nbgrader.apps.autogradeapp import aliases as nbgrader_autograde_aliases
-from nbgrader.converters import Autograde, NbGraderException
+from nbgrader.converters import Autograde, BaseConverter, NbGraderException
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 from traitlets import Integer, Unicode
@@ -74,6 +75,10 @@ class ParallelAutograde(Autograde):
 
     _bar: tqdm | None = None
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sanitized: dict[str, tuple[str, dict]] = {}  # path -> (notebook, resources), sanitized ahead
+
     @property
     def isolated(self) -> bool:
         return any(isinstance(p, type) and issubclass(p, IsolatedExecute) for p in self.autograde_preprocessors)
@@ -96,14 +101,12 @@ class ParallelAutograde(Autograde):
                 planned.append(Planned(ids["assignment_id"], ids["student_id"], tuple(self.notebooks)))
         return planned
 
-    def sanitized(self, path: str) -> tuple[str, Where]:
+    def sanitized(self, path: str) -> tuple[str, dict]:
         """The notebook at ``path`` as nbgrader's sanitizing preprocessors leave it (nbformat JSON), not written."""
         self._sanitizing = True
         self._init_preprocessors()
         resources = self.init_single_notebook_resources(path)
-        output, resources = self.exporter.from_filename(path, resources=resources)
-        info = resources["nbgrader"]
-        return output, Where(info["student"], info["assignment"], info["notebook"])
+        return self.exporter.from_filename(path, resources=resources)
 
     def send_ahead(self, client, ahead, planned: list[Planned]) -> None:
         """Sanitize each planned notebook and send it to the cluster, in the order nbgrader will need them."""
@@ -111,10 +114,13 @@ class ParallelAutograde(Autograde):
         for submission in planned:
             for path in submission.notebooks:
                 try:
-                    text, where = self.sanitized(path)
+                    text, resources = self.sanitized(path)
                 except Exception as err:  # noqa: BLE001 - nbgrader's loop meets it again and reports it
                     self.log.debug("not sent ahead: %s (%s)", path, err)
                     continue
+                self._sanitized[path] = (text, resources)
+                info = resources["nbgrader"]
+                where = Where(info["student"], info["assignment"], info["notebook"])
                 if (where.assignment, where.notebook) not in releases:
                     ids = (self.coursedir.db_url, where.notebook, where.assignment)
                     releases[where.assignment, where.notebook] = (release_from_gradebook(*ids), course_secret(*ids))
@@ -126,10 +132,32 @@ class ParallelAutograde(Autograde):
 
     def convert_single_notebook(self, notebook_filename: str) -> None:
         try:
-            super().convert_single_notebook(notebook_filename)
+            done_ahead = self._sanitized.pop(notebook_filename, None)
+            if done_ahead is None:
+                super().convert_single_notebook(notebook_filename)
+            else:
+                self._autograde_sanitized(notebook_filename, *done_ahead)
         finally:
             if self._bar is not None:
                 self._bar.update(1)
+
+    def _autograde_sanitized(self, notebook_filename: str, output: str, resources: dict) -> None:
+        """``Autograde.convert_single_notebook``, with its first half (sanitizing) done ahead by :meth:`send_ahead`.
+
+        The sanitized notebook is written where nbgrader writes it, then
+        autograded from there exactly as nbgrader's own second half does.
+        """
+        self.log.info("Sanitized %s (ahead)", notebook_filename)
+        self.write_single_notebook(output, resources)
+        sanitized = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
+        self.log.info("Autograding %s", sanitized)
+        self._sanitizing = False
+        self._init_preprocessors()
+        try:
+            with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                BaseConverter.convert_single_notebook(self, sanitized)
+        finally:
+            self._sanitizing = True
 
     def convert_notebooks(self) -> None:
         if not self.isolated and os.environ.get("RNN_ISOLATED_GRADING", "1") == "1":
@@ -155,7 +183,10 @@ class ParallelAutograde(Autograde):
                 if parallel:
                     with dask_client(workers, self.scheduler) as client, computing_ahead() as ahead:
                         self.send_ahead(client, ahead, planned)
-                        super().convert_notebooks()
+                        try:
+                            super().convert_notebooks()
+                        finally:
+                            self._sanitized.clear()
                     self.log.info("%d verdict(s) computed by workers, %d here", ahead.used, ahead.missed)
                 else:
                     super().convert_notebooks()
