@@ -24,9 +24,7 @@ def _code_cells(nb) -> list:
 
 def answer_ids(release) -> list[str]:
     """The grade ids of the release's answer cells, in the release's order."""
-    return [
-        grade_id(cell) for cell in _code_cells(release) if cell.metadata.get("nbgrader", {}).get("solution")
-    ]
+    return [grade_id(cell) for cell in _code_cells(release) if cell.metadata.get("nbgrader", {}).get("solution")]
 
 
 def given_code(release) -> list[str]:

@@ -14,7 +14,7 @@ from itertools import combinations
 
 import numpy as np
 
-from autograder.similarity.scores import Match, Settings, compare, fingerprint
+from autograder.similarity.scores import DEFAULT, Match, Settings, compare, fingerprint
 
 CLASSMATE = "classmate"
 
@@ -34,7 +34,7 @@ def score_pairs(
     answers: dict[str, str],
     references: dict[str, str],
     boilerplate: np.ndarray,
-    settings: Settings = Settings(),
+    settings: Settings = DEFAULT,
 ) -> list[Pair]:
     """Every student against every classmate and every reference, highest similarity first.
 

@@ -128,7 +128,7 @@ def _cells(release, *, tests: bool) -> list[str]:
     ]
 
 
-def test_code(release) -> list[str]:
+def graded_cells(release) -> list[str]:
     """The sources of the release's test cells, which call the checks."""
     return _cells(release, tests=True)
 
@@ -141,7 +141,7 @@ def given_imports(release) -> list[str]:
 def rnncore_reference(release) -> str:
     """The rnncore functions an assignment asks for (see the module's docstring), as one listing."""
     handed_out = handed_out_names(given_imports(release))
-    functions = reference_functions(checks_called(test_code(release)), handed_out)
+    functions = reference_functions(checks_called(graded_cells(release)), handed_out)
     return "\n\n".join(
         f"# --- {f.__module__}.{f.__qualname__}\n{textwrap.dedent(inspect.getsource(f)).rstrip()}\n" for f in functions
     )

@@ -40,6 +40,9 @@ class Settings:
         return self.guarantee - self.noise + 1
 
 
+DEFAULT = Settings()
+
+
 @dataclass
 class Match:
     """Two documents compared: each one's score, and where in each the shared code is (character slices)."""
@@ -50,7 +53,7 @@ class Match:
     slices_b: np.ndarray = field(default_factory=lambda: np.zeros((2, 0), int))
 
 
-def boilerplate_hashes(sources: list[str], settings: Settings = Settings()) -> np.ndarray:
+def boilerplate_hashes(sources: list[str], settings: Settings = DEFAULT) -> np.ndarray:
     """Every k-gram hash of the given code (all of them, not winnowed): what no score may count."""
     hashes: set[int] = set()
     for source in sources:
@@ -59,7 +62,7 @@ def boilerplate_hashes(sources: list[str], settings: Settings = Settings()) -> n
 
 
 def fingerprint(
-    code: str, settings: Settings = Settings(), boilerplate: np.ndarray | None = None, window: int | None = None
+    code: str, settings: Settings = DEFAULT, boilerplate: np.ndarray | None = None, window: int | None = None
 ) -> CodeFingerprint:
     """copydetect's fingerprint of ``code`` (Python), without the ``boilerplate`` hashes."""
     return CodeFingerprint(

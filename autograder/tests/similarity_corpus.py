@@ -123,6 +123,16 @@ def disguised(code: str, seed: int = 0) -> str:
     return "\n".join(f"# worked this out myself\n{line}" if line.startswith("def ") else line for line in lines)
 
 
+def renamed(code: str, seed: int = 0) -> str:
+    """``code`` with its functions' local variables renamed (parameters, docstrings, order kept), reformatted."""
+    rng = random.Random(seed)
+    tree = ast.parse(textwrap.dedent(code))
+    for function in [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]:
+        local = sorted(_locals(function) - {a.arg for a in ast.walk(function.args) if isinstance(a, ast.arg)})
+        _Renamer({name: f"{rng.choice(WORDS)}_{k}" for k, name in enumerate(local)}).visit(function)
+    return ast.unparse(tree)
+
+
 def disguised_functions(functions: dict[str, str], seed: int = 0) -> dict[str, str]:
     return {name: disguised(code, seed + k) for k, (name, code) in enumerate(functions.items())}
 
@@ -150,7 +160,9 @@ def _function(dotted: str):
 
 def _signature(assignment: str, function: str) -> str:
     """The ``def`` line the release gives for ``function``."""
-    stub = next(c.source for c in release(assignment).cells if c.metadata.get("nbgrader", {}).get("grade_id") == function)
+    stub = next(
+        c.source for c in release(assignment).cells if c.metadata.get("nbgrader", {}).get("grade_id") == function
+    )
     return next(line for line in stub.splitlines() if line.startswith("def "))
 
 

@@ -1,10 +1,10 @@
-'''Correct answers written independently for the similarity tests: three or more per assignment, each in a style of its own.
+"""Correct answers written independently for the similarity tests: three or more per assignment, each its own style.
 
 None is an edit of the instructor's solution, of rnncore or of another answer
 here or in ``grading_cases``; ``test_similarity.py`` proves each correct with
 the grader's own checks, and that none is flagged against another or against
 the references.
-'''
+"""
 
 INDEPENDENT = {
     "recurrence": [
@@ -69,7 +69,8 @@ INDEPENDENT = {
     log_p -= np.log(np.exp(log_p).sum(-1, keepdims=True))
     onehot = np.eye(V.shape[0])[y]
     g = np.exp(log_p) - onehot
-    return float(-(onehot * log_p).sum()), np.einsum("tnk,kh->tnh", g, V), np.einsum("tnk,tnh->kh", g, h), g.sum((0, 1))""",
+    dh, dV = np.einsum("tnk,kh->tnh", g, V), np.einsum("tnk,tnh->kh", g, h)
+    return float(-(onehot * log_p).sum()), dh, dV, g.sum((0, 1))""",
         },
         {  # a dictionary of running sums, dx collected front to back
             "rnn_backward": """def rnn_backward(dh, caches):
