@@ -21,6 +21,7 @@ from autograder.similarity.pairs import CLASSMATE, Pair
 from autograder.similarity.scores import Settings
 
 CSV_FIELDS = ("student_a", "student_b", "similarity", "source")
+REFERENCE_CONTEXT = 6  # lines of a reference shown around each of its matches
 SHOWN = 200  # pairs shown side by side at most; the CSV has them all
 SOURCES = {CLASSMATE: "a classmate", "rnncore": "rnncore's functions", "solution": "the instructor's solution"}
 
@@ -36,6 +37,7 @@ table.summary td { padding: .1em 1em .1em 0; }
 section.pair { border: 1px solid #ccc; border-radius: 6px; margin: 1.2em 0; padding: .8em; }
 .score { font-weight: bold; color: #a33; }
 .sides { display: grid; grid-template-columns: 1fr 1fr; gap: .8em; margin-top: .6em; }
+.sides > div { min-width: 0; }
 .sides h3 { font-size: .95em; margin: 0 0 .3em; }
 pre { background: #fafafa; border: 1px solid #e2e2e2; padding: .5em; overflow-x: auto; font-size: 12.5px;
       line-height: 1.35; margin: 0; white-space: pre; }
@@ -69,11 +71,14 @@ def write_csv(pairs: Sequence[Pair], path: Path) -> None:
             writer.writerow([p.student_a, p.student_b, f"{p.similarity:.4f}", p.source])
 
 
-def highlighted(code: str, slices: np.ndarray) -> str:
-    """``code`` as HTML with the ``slices`` (copydetect's character ranges) marked."""
+def highlighted(code: str, slices: np.ndarray, context: int = -1) -> str:
+    """``code`` as HTML with the ``slices`` (copydetect's character ranges) marked.
+
+    With ``context`` ≥ 0, only that many lines around each match are kept (``...`` for the rest).
+    """
     if slices.size == 0:
         return html.escape(code)
-    return highlight_overlap(code, slices, "<span class='hl'>", "</span>", escape_html=True)[0]
+    return highlight_overlap(code, slices, "<span class='hl'>", "</span>", truncate=context, escape_html=True)[0]
 
 
 def histogram(pairs: Sequence[Pair], threshold: float, bins: int = 20) -> str:
@@ -97,13 +102,17 @@ def _pair_section(k: int, pair: Pair, documents: dict[str, str]) -> str:
     m = pair.match
     a = html.escape(pair.student_a)
     b = html.escape(pair.student_b if pair.source == CLASSMATE else SOURCES.get(pair.source, pair.source))
-    share_b = f" ({m.score_b:.0%} of it in common)" if pair.source == CLASSMATE else ""
+    classmate = pair.source == CLASSMATE
+    share_b = f" ({m.score_b:.0%} of it in common)" if classmate else ""
+    # a reference is long: only the lines around its matches are shown
+    context_b = -1 if classmate else REFERENCE_CONTEXT
+    note_b = "" if classmate else f" <small>(the {REFERENCE_CONTEXT} lines around each match)</small>"
     return f"""
 <section class="pair" id="pair-{k}">
 <h2>{k}. {a} and {b}: <span class="score">{pair.similarity:.0%}</span></h2>
 <div class="sides">
 <div><h3>{a} ({m.score_a:.0%} of it in common)</h3><pre>{highlighted(documents[pair.student_a], m.slices_a)}</pre></div>
-<div><h3>{b}{share_b}</h3><pre>{highlighted(documents[pair.student_b], m.slices_b)}</pre></div>
+<div><h3>{b}{share_b}{note_b}</h3><pre>{highlighted(documents[pair.student_b], m.slices_b, context_b)}</pre></div>
 </div>
 </section>"""
 
