@@ -60,8 +60,9 @@ bench-isolated: venv sandbox
 bench-validate: venv
 	$(BIN)/python -m benchmarks.validate_cost
 
-# Seconds for the similarity report of a generated class of 300 submissions (under a minute).
+# The scores behind the similarity report's threshold, and its seconds on a generated class of 300 (about a minute).
 bench-similarity: venv
+	$(BIN)/python -m benchmarks.similarity_threshold
 	$(BIN)/python -m benchmarks.similarity_cost
 
 book: venv
