@@ -42,12 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     except CourseError as err:
         print(f"similarity: {err}", file=sys.stderr)
         return 2
+    for student, why in work.unreadable.items():
+        print(f"similarity: left out {student}, whose notebook cannot be read ({why})", file=sys.stderr)
     settings = DEFAULT
     pairs = score_pairs(work.answers, work.references, boilerplate_hashes(work.boilerplate, settings), settings)
     out = args.out or args.course / "_build" / "similarity" / args.assignment
     out.mkdir(parents=True, exist_ok=True)
-    documents = {**work.answers, **work.references}
-    page = render(args.assignment, pairs, documents, args.threshold, settings, len(work.answers))
+    page = render(args.assignment, pairs, work.answers, work.references, args.threshold, settings, len(work.answers))
     (out / "report.html").write_text(page)
     write_csv(pairs, out / "similarity.csv")
     flagged = sum(p.similarity > args.threshold for p in pairs)

@@ -29,6 +29,7 @@ class Assignment:
     answers: dict[str, str]
     references: dict[str, str]
     boilerplate: list[str]
+    unreadable: dict[str, str]  # student id -> why their notebook could not be read (left out of the comparison)
 
 
 def assignments(course: Path) -> list[str]:
@@ -54,7 +55,12 @@ def read(course: Path, assignment: str) -> Assignment:
             f"no submissions of {assignment}: nothing in {course / SUBMITTED}/<student>/{assignment}/ "
             f"(run `make collect A={assignment}` first)"
         )
-    answers = {folder.parent.name: notebook_answers(_notebooks(folder), releases) for folder in folders}
+    answers, unreadable = {}, {}
+    for folder in folders:
+        try:
+            answers[folder.parent.name] = notebook_answers(_notebooks(folder), releases)
+        except Exception as err:  # a notebook that is not one (truncated, not JSON): the student is left out, named
+            unreadable[folder.parent.name] = f"{type(err).__name__}: {str(err)[:200]}"
     boilerplate = []
     for release in releases.values():
         boilerplate += given_code(release) + handout_sources(given_imports(release))
@@ -62,4 +68,4 @@ def read(course: Path, assignment: str) -> Assignment:
         "rnncore": "\n".join(rnncore_reference(r) for r in releases.values()),
         "solution": "\n".join(solution_reference(p) for p in _notebooks(course / SOURCE / assignment)),
     }
-    return Assignment(answers, references, boilerplate)
+    return Assignment(answers, references, boilerplate, unreadable)

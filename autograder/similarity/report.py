@@ -98,11 +98,12 @@ def histogram(pairs: Sequence[Pair], threshold: float, bins: int = 20) -> str:
     )
 
 
-def _pair_section(k: int, pair: Pair, documents: dict[str, str]) -> str:
+def _pair_section(k: int, pair: Pair, answers: dict[str, str], references: dict[str, str]) -> str:
     m = pair.match
     a = html.escape(pair.student_a)
     b = html.escape(pair.student_b if pair.source == CLASSMATE else SOURCES.get(pair.source, pair.source))
     classmate = pair.source == CLASSMATE
+    other = answers[pair.student_b] if classmate else references[pair.source]
     share_b = f" ({m.score_b:.0%} of it in common)" if classmate else ""
     # a reference is long: only the lines around its matches are shown
     context_b = -1 if classmate else REFERENCE_CONTEXT
@@ -111,8 +112,8 @@ def _pair_section(k: int, pair: Pair, documents: dict[str, str]) -> str:
 <section class="pair" id="pair-{k}">
 <h2>{k}. {a} and {b}: <span class="score">{pair.similarity:.0%}</span></h2>
 <div class="sides">
-<div><h3>{a} ({m.score_a:.0%} of it in common)</h3><pre>{highlighted(documents[pair.student_a], m.slices_a)}</pre></div>
-<div><h3>{b}{share_b}{note_b}</h3><pre>{highlighted(documents[pair.student_b], m.slices_b, context_b)}</pre></div>
+<div><h3>{a} ({m.score_a:.0%} of it in common)</h3><pre>{highlighted(answers[pair.student_a], m.slices_a)}</pre></div>
+<div><h3>{b}{share_b}{note_b}</h3><pre>{highlighted(other, m.slices_b, context_b)}</pre></div>
 </div>
 </section>"""
 
@@ -120,7 +121,8 @@ def _pair_section(k: int, pair: Pair, documents: dict[str, str]) -> str:
 def render(
     assignment: str,
     pairs: Sequence[Pair],
-    documents: dict[str, str],
+    answers: dict[str, str],
+    references: dict[str, str],
     threshold: float,
     settings: Settings,
     students: int,
@@ -131,7 +133,7 @@ def render(
     At most ``shown`` pairs are drawn side by side; a note says how many more the CSV lists.
     """
     flagged = [p for p in pairs if p.similarity > threshold]
-    sections = "".join(_pair_section(k, p, documents) for k, p in enumerate(flagged[:shown], start=1))
+    sections = "".join(_pair_section(k, p, answers, references) for k, p in enumerate(flagged[:shown], start=1))
     if not flagged:
         sections = f"<p>No pair is above the threshold of {threshold:.0%}.</p>"
     elif len(flagged) > shown:

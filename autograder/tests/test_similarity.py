@@ -225,6 +225,9 @@ def test_make_similarity_reports_the_copies_of_a_small_class(tmp_path):
     submit(course, assignment, "1002", disguised_functions(honest, seed=5))  # copied from 1001
     submit(course, assignment, "1003", disguised_functions(rnncore_copies(assignment), seed=1))
     submit(course, assignment, "1004", other)
+    broken = course / "submitted" / "1005" / assignment
+    broken.mkdir(parents=True)
+    (broken / f"{assignment}.ipynb").write_text('{"cells": [')  # an upload cut short
     # The test runs inside the environment: make must not rebuild it (-o), only run the target.
     result = subprocess.run(
         [
@@ -244,6 +247,7 @@ def test_make_similarity_reports_the_copies_of_a_small_class(tmp_path):
         env=dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "left out 1005, whose notebook cannot be read" in result.stderr
     out = course / "_build" / "similarity" / assignment
     with open(out / "similarity.csv") as f:
         rows = list(csv.DictReader(f))
