@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
 export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades similarity bench-similarity clean
 
 venv: $(VENV)/.installed
 
@@ -64,6 +64,11 @@ bench-isolated: venv sandbox
 bench-validate: venv
 	$(BIN)/python -m benchmarks.validate_cost
 
+# The scores behind the similarity report's threshold, and its seconds on a generated class of 300 (about a minute).
+bench-similarity: venv
+	$(BIN)/python -m benchmarks.similarity_threshold
+	$(BIN)/python -m benchmarks.similarity_cost
+
 book: venv
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . -W -n --keep-going || exit 1; \
@@ -111,6 +116,12 @@ autograde: venv
 feedback: venv
 	$(need_assignment)
 	$(NBGRADER) generate_feedback $(A) $(REGRADE_FLAG)
+
+# Each submission of A against every classmate, rnncore and the instructor's solution (copydetect's fingerprints):
+# $(COURSE)/_build/similarity/A/report.html (the pairs above THRESHOLD, side by side) and similarity.csv (every pair).
+similarity: venv
+	$(need_assignment)
+	$(BIN)/python -m autograder.similarity $(A) --course $(COURSE) $(if $(THRESHOLD),--threshold $(THRESHOLD),)
 
 # Every score of every assignment in $(COURSE)/grades.csv.
 grades: venv

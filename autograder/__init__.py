@@ -23,5 +23,6 @@ this machinery only through the types the engine defines for a runner
 :mod:`.nbgrader_cells`     restoring test cells of a submission, recording duplicates
 :mod:`.book_links`         release: the notebooks' links to the published book
 :mod:`.recap_diagram`      release: the book's diagram of what each notebook asks for
+:mod:`.similarity`         after collection: each submission against classmates and references
 =========================  ========================================================
 """
