@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
 export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test test-fast lint unit bench bench-grading bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-isolated bench-validate book pdf latex browser sandbox release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -23,7 +23,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check rnncore autograder tests benchmarks book/_ext conftest.py
 
-unit: venv browser sandbox
+unit: venv browser sandbox latex
 	$(BIN)/python -m pytest
 
 test: lint unit
@@ -45,6 +45,17 @@ sandbox:
 	  [ "$$(id -u)" = 0 ] || { echo "make sandbox: bwrap is missing; install Debian's bubblewrap as root"; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
 
+# Debian's TeX Live for `make pdf`: xelatex and latexmk, the LaTeX packages Sphinx's output loads, the FreeFont
+# faces it sets the text in and DejaVu Sans Mono for code; rsvg-convert for the SVG diagrams; poppler's pdftotext
+# for the PDF's test. Needs root, as in CI.
+LATEX_PACKAGES = texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+                 fonts-freefont-otf fonts-dejavu-core latexmk librsvg2-bin poppler-utils
+latex:
+	@dpkg -s $(LATEX_PACKAGES) >/dev/null 2>&1 || { \
+	  [ "$$(id -u)" = 0 ] || { echo "make latex: install Debian's $(LATEX_PACKAGES) as root"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(LATEX_PACKAGES) >/dev/null; }
+
 bench: venv
 	$(BIN)/python -m benchmarks
 
@@ -65,6 +76,15 @@ book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going || exit 1; \
 	echo "Book built in $$(( $$(date +%s) - start )) s (a chapter is re-run when it or rnncore changed; others come from the cache)."
 	@echo "Open the book at file://$(abspath _build/html/index.html)"
+
+# The whole book as one PDF, through Sphinx's LaTeX builder (xelatex; see `latex:` in _config.yml). The chapters
+# come from the execution cache that `make book` filled (or are run here, once, and cached for it).
+PDF := _build/latex/rnn-book.pdf
+pdf: venv latex
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going || exit 1; \
+	test -s $(PDF) || { echo "make pdf: no $(PDF)"; exit 1; }; \
+	echo "PDF built in $$(( $$(date +%s) - start )) s: $(abspath $(PDF))"
 
 # ---------------------------------------------------------------- the instructor's workflow
 # A term, one assignment A at a time (see the book's instructor guide):
