@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
 export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test test-fast lint unit bench bench-grading bench-isolated bench-validate book pdf latex browser sandbox release lms-zip collect autograde feedback grades clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-isolated bench-validate book pdf latex pages-url browser sandbox release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -78,13 +78,24 @@ book: venv
 	@echo "Open the book at file://$(abspath _build/html/index.html)"
 
 # The whole book as one PDF, through Sphinx's LaTeX builder (xelatex; see `latex:` in _config.yml). The chapters
-# come from the execution cache that `make book` filled (or are run here, once, and cached for it).
+# come from the execution cache that `make book` filled (or are run here, once, and cached for it). After
+# `make book`, the PDF is also put beside the HTML, where the published site offers it (<html.baseurl>rnn-book.pdf).
 PDF := _build/latex/rnn-book.pdf
 pdf: venv latex
 	@start=$$(date +%s); \
 	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going || exit 1; \
 	test -s $(PDF) || { echo "make pdf: no $(PDF)"; exit 1; }; \
-	echo "PDF built in $$(( $$(date +%s) - start )) s: $(abspath $(PDF))"
+	echo "PDF built in $$(( $$(date +%s) - start )) s, $$(pdfinfo $(PDF) | awk '/^Pages:/ {print $$2}') pages: $(abspath $(PDF))"
+	@if [ -d _build/html ]; then cp $(PDF) _build/html/ && echo "and beside the HTML: _build/html/$(notdir $(PDF))"; fi
+
+# The deployment workflow's check: GitHub Pages publishes at URL, which must be html.baseurl in _config.yml
+# (the assignment notebooks link to the book there).
+pages-url: venv
+	@$(BIN)/python -c "import sys, yaml; \
+	configured = yaml.safe_load(open('_config.yml'))['html']['baseurl'].rstrip('/'); \
+	pages = sys.argv[1].rstrip('/'); \
+	sys.exit(None if configured == pages else \
+	  f'html.baseurl in _config.yml is {configured}/, but GitHub Pages publishes this repository at {pages}/: set it there')" '$(URL)'
 
 # ---------------------------------------------------------------- the instructor's workflow
 # A term, one assignment A at a time (see the book's instructor guide):

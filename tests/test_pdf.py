@@ -1,8 +1,9 @@
 """The book as one PDF (`make pdf`), checked against the HTML book it is built from.
 
-The HTML is built first (as `make book` does) and the PDF after it (as `make
-pdf` does), each with warnings as errors; the PDF build takes every chapter
-from the execution cache the HTML build filled. Then, from the PDF:
+`make book` builds the HTML and `make pdf` the PDF after it, each with
+warnings as errors, as the deployment workflow runs them; the PDF build takes
+every chapter from the execution cache the HTML build filled, and puts the
+PDF beside the HTML for the site. Then, from the PDF:
 
 * its text (``pdftotext``) has every page of ``_toc.yml`` under its title, the
   chapters with the HTML's numbers ("Chapter 4. Long short-term memory");
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -33,14 +33,16 @@ LATEX = ROOT / "_build" / "latex"
 PDF = LATEX / "rnn-book.pdf"
 
 
-def jupyter_book(*options: str) -> subprocess.CompletedProcess:
-    """`jupyter-book build` as `make book` (no options) and `make pdf` (``--builder pdflatex``) run it."""
-    jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run(
-        [str(jb), "build", str(ROOT), "-W", "-n", "--keep-going", *options], capture_output=True, text=True, cwd=ROOT
-    )
+def make(target: str) -> subprocess.CompletedProcess:
+    """`make book` or `make pdf`, as a local build and the deployment workflow run them.
+
+    The tests run inside the environment already: ``-o venv`` keeps make from
+    reinstalling it when pyproject.toml is newer.
+    """
+    command = ["make", "--no-print-directory", "-o", "venv", "-o", ".venv/.installed", target]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     warnings = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "WARNING:" in line]
-    assert result.returncode == 0, f"jupyter-book build {' '.join(options)} failed:\n" + "\n".join(
+    assert result.returncode == 0, f"make {target} failed:\n" + "\n".join(
         warnings or (result.stdout + result.stderr).splitlines()[-40:]
     )
     return result
@@ -48,10 +50,7 @@ def jupyter_book(*options: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def builds() -> dict[str, subprocess.CompletedProcess]:
-    html = jupyter_book()
-    pdf = jupyter_book("--builder", "pdflatex")
-    assert PDF.is_file()
-    return {"html": html, "pdf": pdf}
+    return {"html": make("book"), "pdf": make("pdf")}
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +74,10 @@ def html_titles() -> dict[str, str]:
     return titles
 
 
-def test_the_pdf_build_runs_no_chapter_again(builds):
+def test_the_pdf_build_runs_no_chapter_again_and_puts_the_pdf_beside_the_html(builds):
     # The HTML build, just before, ran what had changed; the PDF takes every chapter from that cache.
     assert "Executed notebook" not in builds["pdf"].stdout, "the PDF build executed chapters the HTML build had cached"
+    assert (HTML / PDF.name).read_bytes() == PDF.read_bytes(), "the published site would not offer this PDF"
 
 
 def test_every_page_is_in_the_pdf_under_its_title_and_number(text):
