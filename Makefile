@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
 export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test test-fast lint unit bench bench-grading bench-isolated bench-validate book pdf latex pages-url browser sandbox release lms-zip collect autograde feedback grades clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-isolated bench-validate book pdf latex pages-url launch-notebooks browser sandbox release lms-zip collect autograde feedback grades clean
 
 venv: $(VENV)/.installed
 
@@ -114,6 +114,12 @@ need_assignment = $(if $(filter $(A),$(ASSIGNMENTS)),,$(error set A to one of: $
 release: venv
 	@for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment "$$a" --log-level=WARN || exit 1; done
 	@echo "Regenerated exercises/ from solutions/; commit both."
+
+# The launch cell (installs rnncore where it is missing: Colab) in every chapter and solutions/ notebook, from
+# repository.url in _config.yml, and the chapters as notebooks beside their sources for the launch buttons
+# (book/_ext/launch_cell.py). Run it after changing the repository; then `make release`.
+launch-notebooks: venv
+	$(BIN)/python book/_ext/launch_cell.py
 
 # The student notebook of A as a zip to upload to the LMS: $(COURSE)/_build/lms/A.zip
 lms-zip: venv
