@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
 export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book browser sandbox release lms-zip collect autograde feedback grades similarity bench-similarity clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book pdf latex pages-url launch-notebooks browser sandbox release lms-zip collect autograde feedback grades similarity bench-similarity clean
 
 venv: $(VENV)/.installed
 
@@ -23,7 +23,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check rnncore autograder tests benchmarks book/_ext conftest.py
 
-unit: venv browser sandbox
+unit: venv browser sandbox latex
 	$(BIN)/python -m pytest
 
 test: lint unit
@@ -44,6 +44,17 @@ sandbox:
 	@command -v bwrap >/dev/null || { \
 	  [ "$$(id -u)" = 0 ] || { echo "make sandbox: bwrap is missing; install Debian's bubblewrap as root"; exit 1; }; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
+# Debian's TeX Live for `make pdf`: xelatex and latexmk, the LaTeX packages Sphinx's output loads, the FreeFont
+# faces it sets the text in and DejaVu Sans Mono for code; rsvg-convert for the SVG diagrams; poppler's pdftotext
+# for the PDF's test. Needs root, as in CI.
+LATEX_PACKAGES = texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+                 fonts-freefont-otf fonts-dejavu-core latexmk librsvg2-bin poppler-utils
+latex:
+	@dpkg -s $(LATEX_PACKAGES) >/dev/null 2>&1 || { \
+	  [ "$$(id -u)" = 0 ] || { echo "make latex: install Debian's $(LATEX_PACKAGES) as root"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    $(LATEX_PACKAGES) >/dev/null; }
 
 bench: venv
 	$(BIN)/python -m benchmarks
@@ -75,6 +86,26 @@ book: venv
 	echo "Book built in $$(( $$(date +%s) - start )) s (a chapter is re-run when it or rnncore changed; others come from the cache)."
 	@echo "Open the book at file://$(abspath _build/html/index.html)"
 
+# The whole book as one PDF, through Sphinx's LaTeX builder (xelatex; see `latex:` in _config.yml). The chapters
+# come from the execution cache that `make book` filled (or are run here, once, and cached for it). After
+# `make book`, the PDF is also put beside the HTML, where the published site offers it (<html.baseurl>rnn-book.pdf).
+PDF := _build/latex/rnn-book.pdf
+pdf: venv latex
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going || exit 1; \
+	test -s $(PDF) || { echo "make pdf: no $(PDF)"; exit 1; }; \
+	echo "PDF built in $$(( $$(date +%s) - start )) s, $$(pdfinfo $(PDF) | awk '/^Pages:/ {print $$2}') pages: $(abspath $(PDF))"
+	@if [ -d _build/html ]; then cp $(PDF) _build/html/ && echo "and beside the HTML: _build/html/$(notdir $(PDF))"; fi
+
+# The deployment workflow's check: GitHub Pages publishes at URL, which must be html.baseurl in _config.yml
+# (the assignment notebooks link to the book there).
+pages-url: venv
+	@$(BIN)/python -c "import sys, yaml; \
+	configured = yaml.safe_load(open('_config.yml'))['html']['baseurl'].rstrip('/'); \
+	pages = sys.argv[1].rstrip('/'); \
+	sys.exit(None if configured == pages else \
+	  f'html.baseurl in _config.yml is {configured}/, but GitHub Pages publishes this repository at {pages}/: set it there')" '$(URL)'
+
 # ---------------------------------------------------------------- the instructor's workflow
 # A term, one assignment A at a time (see the book's instructor guide):
 #   make release; make lms-zip A=lstm; (students work and submit through the LMS)
@@ -92,6 +123,12 @@ need_assignment = $(if $(filter $(A),$(ASSIGNMENTS)),,$(error set A to one of: $
 release: venv
 	@for a in $(ASSIGNMENTS); do $(NBGRADER) generate_assignment "$$a" --log-level=WARN || exit 1; done
 	@echo "Regenerated exercises/ from solutions/; commit both."
+
+# The launch cell (installs rnncore where it is missing: Colab) in every chapter and solutions/ notebook, from
+# repository.url in _config.yml, and the chapters as notebooks beside their sources for the launch buttons
+# (book/_ext/launch_cell.py). Run it after changing the repository; then `make release`.
+launch-notebooks: venv
+	$(BIN)/python book/_ext/launch_cell.py
 
 # The student notebook of A as a zip to upload to the LMS: $(COURSE)/_build/lms/A.zip
 lms-zip: venv
