@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -35,6 +37,7 @@ from grading_results import results, run_autograde  # noqa: E402
 
 ASSIGNMENT = "lstm"
 CLASS_SIZE = 60
+SERIAL, JOBS2, DASK = "serial (--jobs 1)", "JOBS=2 (local cluster)", "Dask: scheduler + 2 workers"
 
 
 def new_course(directory: Path, size: int) -> Path:
@@ -54,45 +57,72 @@ def new_course(directory: Path, size: int) -> Path:
     return course
 
 
-def timed(course: Path, *args: str) -> float:
-    start = time.perf_counter()
+@dataclass
+class Run:
+    """One grading of the class: wall seconds, the share of the machine's cores busy, this command's own CPU."""
+
+    seconds: float
+    busy: float  # 0..1 of all cores, from /proc/stat: the workers' and sandboxes' CPU included
+    command_cpu: float  # CPU seconds of the autograde process and its children (not of external workers)
+
+
+def machine_cpu() -> tuple[int, int]:
+    """(all jiffies, idle jiffies) of the machine since boot."""
+    values = list(map(int, Path("/proc/stat").read_text().splitlines()[0].split()[1:]))
+    return sum(values), values[3] + values[4]
+
+
+def timed(course: Path, *args: str) -> Run:
+    (total0, idle0), usage0, start = machine_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     run_autograde([ASSIGNMENT, "--force", *args], course)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    (total1, idle1), usage1 = machine_cpu(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage1.ru_utime - usage0.ru_utime) + (usage1.ru_stime - usage0.ru_stime)
+    return Run(seconds, 1 - (idle1 - idle0) / (total1 - total0), cpu)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=CLASS_SIZE, help="submissions in the class")
     size = parser.parse_args().size
+    cores = os.cpu_count()
+    runs, graded = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         course = new_course(Path(tmp), size)
-        seconds, graded = {}, {}
-        seconds["serial (--jobs 1)"] = timed(course, "--jobs", "1")
-        graded["serial (--jobs 1)"] = results(course, ASSIGNMENT)
-        seconds["JOBS=2 (local cluster)"] = timed(course, "--jobs", "2")
-        graded["JOBS=2 (local cluster)"] = results(course, ASSIGNMENT)
+        runs[SERIAL] = timed(course, "--jobs", "1")
+        graded[SERIAL] = results(course, ASSIGNMENT)
+        runs[JOBS2] = timed(course, "--jobs", "2")
+        graded[JOBS2] = results(course, ASSIGNMENT)
         (Path(tmp) / "dask").mkdir()
         with dask_cluster(Path(tmp) / "dask") as (address, _):
-            seconds["Dask: scheduler + 2 workers"] = timed(course, "--scheduler", address)
-        graded["Dask: scheduler + 2 workers"] = results(course, ASSIGNMENT)
-    serial = seconds["serial (--jobs 1)"]
-    print(f"{size} submissions of {ASSIGNMENT}, isolated, one `make autograde` each (start-up included)\n")
-    print(f"{'grading':<30}{'seconds':>9}{'s/submission':>14}{'speed-up':>10}{'same results':>14}")
-    for way, elapsed in seconds.items():
-        same = graded[way] == graded["serial (--jobs 1)"]
-        print(f"{way:<30}{elapsed:>9.1f}{elapsed / size:>14.2f}{serial / elapsed:>10.2f}{'yes' if same else 'NO':>14}")
-    jobs2 = serial / seconds["JOBS=2 (local cluster)"]
-    dask = serial / seconds["Dask: scheduler + 2 workers"]
-    print(f"\nDask against JOBS=2: {dask / jobs2:.2f} of its speed-up")
-    efficiency = dask / 2
-    cohort, cores = 10_000, 64
-    hours = cohort * serial / size / (cores * efficiency) / 3600
+            runs[DASK] = timed(course, "--scheduler", address)
+        graded[DASK] = results(course, ASSIGNMENT)
+    serial = runs[SERIAL].seconds
+    print(f"{size} submissions of {ASSIGNMENT}, isolated, one `make autograde` each (start-up included)", end="")
+    print(f" on {cores} cores\n")
+    print(f"{'grading':<30}{'seconds':>9}{'s/submission':>14}{'speed-up':>10}{'cores busy':>12}{'same results':>14}")
+    for way, run in runs.items():
+        same = "yes" if graded[way] == graded[SERIAL] else "NO"
+        busy = f"{run.busy * cores:.2f}"
+        speed_up = serial / run.seconds
+        print(f"{way:<30}{run.seconds:>9.1f}{run.seconds / size:>14.2f}{speed_up:>10.2f}{busy:>12}{same:>14}")
+    print(f"\nDask's speed-up is {runs[JOBS2].seconds / runs[DASK].seconds:.0%} of JOBS=2's")
     print(
-        f"At this rate ({serial / size:.2f} s per submission on one core, {efficiency:.0%} of each added core used),"
-        f" {cohort} submissions on {cores} cores take about {hours:.1f} h"
-        f" ({cohort * serial / size / 3600:.1f} h on one core)."
+        f"Serial grading already keeps {runs[SERIAL].busy * cores:.2f} cores busy (the next test's sandbox starts"
+        f" while a check runs), so on {cores} cores no way of grading can beat it by more than"
+        f" {1 / runs[SERIAL].busy:.2f}x."
     )
-    if not all(graded[way] == graded["serial (--jobs 1)"] for way in graded):
+    core_seconds = runs[DASK].busy * cores * runs[DASK].seconds / size  # the whole machine's CPU per submission
+    writer_seconds = runs[DASK].command_cpu / size  # the one process that records: its CPU per submission
+    cohort, cluster = 10_000, 64
+    print(
+        f"Per submission: {core_seconds:.2f} core-seconds of grading in all, {writer_seconds:.2f} s of the recording"
+        f" process. {cohort} submissions on {cluster} cores: about {cohort * core_seconds / cluster / 60:.0f} min of"
+        f" grading, and the one recording process needs {cohort * writer_seconds / 60:.0f} min, so about"
+        f" {max(cohort * core_seconds / cluster, cohort * writer_seconds) / 60:.0f} min"
+        f" ({cohort * serial / size / 3600:.1f} h serially on one machine like this)."
+    )
+    if not all(graded[way] == graded[SERIAL] for way in graded):
         raise SystemExit("the ways of grading disagree")
 
 
