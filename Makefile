@@ -24,7 +24,7 @@ lint: venv
 	$(BIN)/ruff format --check rnncore autograder tests benchmarks book/_ext conftest.py
 
 unit: venv browser sandbox latex
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 test: lint unit
 
