@@ -61,6 +61,20 @@ def gradebook_rows(course: Path) -> set[tuple]:
         }
 
 
+# A submission stopped by a time limit, or caught racing the sandbox's channel, gets the same score and status
+# however the machine is loaded; but which limit hit first (CPU or wall clock), or at which test the race was
+# caught, depends on the load, even between two serial gradings: its messages are left out of the comparison.
+TIMING_DEPENDENT = {"timed out", "malformed"}
+
+
+def comparable(result: tuple) -> tuple:
+    """What of a student's results (``grading_results.results``) must not depend on how the class was graded."""
+    rows, notebooks = result
+    if any(status in TIMING_DEPENDENT for _, status, _ in notebooks or []):
+        return rows, [(name, status) for name, status, _ in notebooks]
+    return result
+
+
 def write(course: Path, assignment: str, student: str, submission) -> None:
     target = course / "submitted" / student / assignment
     target.mkdir(parents=True, exist_ok=True)
@@ -84,7 +98,7 @@ def test_the_corpus_scores_as_intended_serially_then_in_parallel_in_shuffled_ord
     )
     after = gradebook_rows(course)
     got = scores(course, assignment)
-    graded = results(course, assignment)
+    graded = {student: comparable(result) for student, result in results(course, assignment).items()}
     # everything either grading left (scores, comments, statuses, feedback outputs) is the same
     assert {s: graded[s] for s in again} == {s: graded[name] for s, name in again.items()}
 
