@@ -66,8 +66,10 @@ def logs_above(bar: tqdm, log: logging.Logger):
 class ParallelAutograde(Autograde):
     """nbgrader's ``Autograde``, with each submission's verdict computed ahead by a worker."""
 
+    # One at a time by default: concurrent sandboxes share the `nobody` user's process limit, so one submission's
+    # fork bomb can crash another's sandbox (found by the corpus test; see issue 16's note). 0 means one per core.
     jobs = Integer(
-        0, help="Submissions graded at a time on this machine; 0 means one per core, 1 grades one after another."
+        1, help="Submissions graded at a time on this machine; 1 grades one after another, 0 means one per core."
     ).tag(config=True)
     scheduler = Unicode(
         "", help="Address of a Dask scheduler (tcp://host:port): grade on its workers instead of this machine's cores."

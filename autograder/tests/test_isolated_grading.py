@@ -82,19 +82,19 @@ def write(course: Path, assignment: str, student: str, submission) -> None:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_corpus_scores_as_intended_serially_then_in_parallel_in_shuffled_order(course, assignment):
+def test_the_corpus_scores_as_intended_twice_in_shuffled_order(course, assignment):
     submissions = corpus(assignment)
     for name, submission in submissions.items():
         write(course, assignment, name, submission)
-    first = logged(run_nbgrader(["autograde", assignment], course, **LIMITS).stderr)  # nbgrader's own, serial
+    first = logged(run_nbgrader(["autograde", assignment], course, **LIMITS).stderr)  # nbgrader's own
     before = gradebook_rows(course)
 
-    # the same corpus again under new ids, whose random part puts it in a shuffled order, two at a time
+    # the same corpus again under new ids, whose random part puts it in a shuffled order
     again = {f"again_{secrets.token_hex(4)}_{name}": name for name in submissions}
     for student, name in again.items():
         write(course, assignment, student, submissions[name])
     second = logged(
-        run_autograde([assignment, "--jobs", "2", "--CourseDirectory.student_id=again_*"], course, **LIMITS).stderr
+        run_autograde([assignment, "--jobs", "1", "--CourseDirectory.student_id=again_*"], course, **LIMITS).stderr
     )
     after = gradebook_rows(course)
     got = scores(course, assignment)
