@@ -37,7 +37,7 @@ import numpy as np
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from autograder import handouts
-from autograder.nbgrader_cells import SANITIZED, grade_id
+from autograder.nbgrader_cells import SANITIZED, grade_id, released_cells
 from autograder.remote import RemoteFunction, RemoteNamespace
 from autograder.sandbox import IsolationUnavailable, Limits, Session, detect_isolation
 from rnncore import grading
@@ -117,20 +117,16 @@ def release_from_gradebook(db_url: str, notebook: str, assignment: str) -> Relea
 
     The gradebook lists a notebook's source cells in the order they were
     recorded, which is the release's (nbgrader's ``add_missing_cells`` relies
-    on the same order).
+    on the same order); :func:`~autograder.nbgrader_cells.released_cells` keeps it.
     """
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gb:
-        source = gb.find_notebook(notebook, assignment)
-        graded = {c.name for c in source.grade_cells}
-        answers = {c.name for c in source.solution_cells}
-        cells = tuple((c.name, _kind(c.name in graded, c.name in answers)) for c in source.source_cells)
-        locked = [
-            c.source
-            for c in source.source_cells
-            if c.locked and c.cell_type == "code" and c.name not in graded and c.name not in answers
-        ]
+    release = released_cells(db_url, notebook, assignment)
+    graded, answers = release.graded.keys(), release.solutions
+    cells = tuple((name, _kind(name in graded, name in answers)) for name in release.sources)
+    locked = [
+        cell.source
+        for name, cell in release.sources.items()
+        if cell.locked and cell.cell_type == "code" and name not in graded and name not in answers
+    ]
     return Release(cells, handouts.requested_by(locked))
 
 
