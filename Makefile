@@ -142,8 +142,9 @@ collect: venv
 	$(need_assignment)
 	$(NBGRADER) zip_collect $(A) --force
 
-# JOBS submissions at a time (default 1, nbgrader's serial autograde; JOBS=0 is one per core), or on the
-# workers of a Dask cluster with SCHEDULER=tcp://host:port (see the instructor guide); S=<id> grades one student.
+# JOBS submissions at a time (default one per core, each sandbox as a uid of its own; JOBS=1 is nbgrader's
+# serial autograde), or on the workers of a Dask cluster with SCHEDULER=tcp://host:port (see the instructor
+# guide); S=<id> grades one student.
 autograde: venv
 	$(need_assignment)
 	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.autograde $(A) $(REGRADE_FLAG) \

@@ -11,6 +11,7 @@ so this process alone writes the gradebook and ``autograded/``, in the order
 nbgrader always uses, and the gradebook, feedback and statuses are those of a
 serial run.
 
+By default there is one worker per core (:func:`autograder.executors.default_jobs`).
 ``--jobs 1`` (or a class of one) is nbgrader's own serial autograde. Where the
 grading is not isolated (``RNN_ISOLATED_GRADING=0``), it is serial too: the
 students' code then runs in nbgrader's kernel, which has no verdict to compute
@@ -66,10 +67,10 @@ def logs_above(bar: tqdm, log: logging.Logger):
 class ParallelAutograde(Autograde):
     """nbgrader's ``Autograde``, with each submission's verdict computed ahead by a worker."""
 
-    # One at a time by default: concurrent sandboxes share the `nobody` user's process limit, so one submission's
-    # fork bomb can crash another's sandbox (found by the corpus test; see issue 16's note). 0 means one per core.
     jobs = Integer(
-        1, help="Submissions graded at a time on this machine; 1 grades one after another, 0 means one per core."
+        0,
+        help="Submissions graded at a time on this machine; 1 grades one after another, 0 (the default) one per core "
+        "where each sandbox can run as a uid of its own (as root), else 1.",
     ).tag(config=True)
     scheduler = Unicode(
         "", help="Address of a Dask scheduler (tcp://host:port): grade on its workers instead of this machine's cores."

@@ -50,8 +50,13 @@ WORKER_DIED = (
 
 
 def default_jobs() -> int:
-    """How many submissions to grade at a time by default: one per core this process may use."""
-    return len(os.sched_getaffinity(0))
+    """How many submissions to grade at a time by default: one per core this process may use.
+
+    Only as root, where each sandbox runs as a uid of its own (:mod:`autograder.sandbox_users`): as
+    any other user, every sandbox runs as that user, whose process limit they would share, so that
+    a fork bomb in one could stop another from starting; one at a time is then the default.
+    """
+    return len(os.sched_getaffinity(0)) if os.geteuid() == 0 else 1
 
 
 def grade_submission(notebook_json: str, release: Release, limits: Limits, seed: int) -> Verdict:
@@ -128,9 +133,16 @@ def verdict_for(nb, release: Release | None, seed: int | None, where: Where | No
     from distributed import KilledWorker
 
     try:
-        return future.result()
+        verdict = future.result()
     except KilledWorker as died:
         return worker_died_verdict(nb, release, str(died))
+    if verdict.status == "crashed":
+        # A worker that is not root runs its sandboxes as its own user, whose process limit every sandbox of
+        # that machine shares: there, another student's fork bomb can stop this one's sandbox from starting.
+        # A crash is rare and its grading short, so it is graded again here, where nothing else runs beside it.
+        log.info("%s crashed on a worker; graded again here", where.student)
+        return grade_notebook(nb, release=release, seed=seed)
+    return verdict
 
 
 @contextmanager

@@ -151,7 +151,9 @@ def course_secret(db_url: str, notebook: str, assignment: str) -> str:
 def submission_key(nb, release: Release) -> str:
     """A digest of everything :func:`grade_notebook` reads of a notebook, with the release it is graded against."""
     cells = [[c.cell_type, c.source, c.metadata.get("nbgrader", {})] for c in nb.cells]
-    text = json.dumps([cells, release.cells, release.handouts], sort_keys=True, default=repr)
+    # A set's order depends on the process's string hashing (PYTHONHASHSEED): sorted, the key is the same everywhere.
+    handouts = {module: names if names is None else sorted(names) for module, names in release.handouts.items()}
+    text = json.dumps([cells, release.cells, handouts], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 

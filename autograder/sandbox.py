@@ -10,7 +10,8 @@ happen in the trusted process.
 Isolation, strongest available first (:func:`detect_isolation`):
 
 ``bubblewrap``
-    Debian's ``bwrap``, started as the unprivileged user ``nobody``, with new
+    Debian's ``bwrap``, started as an unprivileged uid of its own
+    (:mod:`autograder.sandbox_users`; the grader's user when not root), with new
     user, PID, network, IPC and UTS namespaces and no capabilities. The sandbox
     sees the system's ``/usr`` and libraries read-only, numpy's
     ``site-packages`` read-only (without torch), the assignment's view of
@@ -47,12 +48,12 @@ from pathlib import Path
 import numpy as np
 
 from autograder import handouts as handouts_module
+from autograder import sandbox_users
 from rnncore.grading.engine import MalformedAnswer, RunnerDied
 
 DRIVER = Path(__file__).with_name("sandbox_driver.py")
 # The values' format, shared by both ends; copied beside the driver (it imports nothing from the course).
 CHANNEL = Path(__file__).with_name("channel.py")
-NOBODY = 65534
 STATUSES = ("ok", "timed out", "crashed", "malformed", "refused")
 
 
@@ -156,7 +157,7 @@ def _bwrap_command(inbox: Path, outbox: Path, python: str) -> list[str]:
 
 
 def _work_directories(tmp: Path) -> tuple[Path, Path]:
-    """``tmp/in`` (the grader's, read-only inside) and ``tmp/out`` (the sandbox's), reachable by ``nobody``."""
+    """``tmp/in`` (the grader's, read-only inside) and ``tmp/out`` (the sandbox's), reachable by the sandbox's uid."""
     inbox, outbox = tmp / "in", tmp / "out"
     inbox.mkdir()
     (inbox / "lib").mkdir()
@@ -209,15 +210,8 @@ def _read_reply(outbox: Path, stem: str, limit: int) -> tuple[object, dict[str, 
         return reply, {k: np.asarray(npz[k], dtype=np.float64) for k in npz.files}
 
 
-def _as_nobody() -> list[str]:
-    """Drop from root to ``nobody`` before the sandbox starts (bwrap then needs no privilege at all)."""
-    if os.geteuid() != 0:
-        return []
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all"]
-
-
 def _candidate_pythons() -> list[str]:
-    """Interpreters of this Python version that ``nobody`` may be able to run, this one first."""
+    """Interpreters of this Python version that an unprivileged uid may be able to run, this one first."""
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     names = [os.path.realpath(sys.executable), f"/usr/bin/{version}", f"/usr/local/bin/{version}"]
     return [p for p in dict.fromkeys(names) if Path(p).exists() and p.startswith("/usr/")]
@@ -233,17 +227,21 @@ def detect_isolation() -> Isolation:
     reasons = []
     for python in _candidate_pythons():
         probe = "import sys, os; sys.path[:0] = sys.argv[-1].split(os.pathsep); import numpy; print(os.getuid())"
-        with tempfile.TemporaryDirectory() as tmp:
-            inbox, outbox = _work_directories(Path(tmp))
-            (inbox / "driver.py").write_text(probe)
-            try:
-                done = subprocess.run(
-                    _as_nobody() + _bwrap_command(inbox, outbox, python), capture_output=True, text=True, timeout=60
-                )
-            except subprocess.TimeoutExpired:
-                reasons.append(f"{python}: timed out")
-                continue
-        if done.returncode == 0 and done.stdout.strip() == str(NOBODY if os.geteuid() == 0 else os.getuid()):
+        user = sandbox_users.claim()
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                inbox, outbox = _work_directories(Path(tmp))
+                (inbox / "driver.py").write_text(probe)
+                command = sandbox_users.drop_to(user) + _bwrap_command(inbox, outbox, python)
+                try:
+                    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+                except subprocess.TimeoutExpired:
+                    reasons.append(f"{python}: timed out")
+                    continue
+        finally:
+            if user is not None:
+                user.release()
+        if done.returncode == 0 and done.stdout.strip() == str(user.uid if user else os.getuid()):
             return Isolation("bubblewrap", python, f"bwrap as uid {done.stdout.strip()}, no network, {python}")
         reasons.append(f"{python}: {done.stderr.strip()[-300:]}")
     return Isolation("none", "", "bwrap did not run numpy: " + "; ".join(reasons or ["no usable interpreter"]))
@@ -300,6 +298,17 @@ def run(
     isolation = detect_isolation()
     if isolation.level == "none":
         raise IsolationUnavailable(f"refusing to run student code without isolation: {isolation.reason}")
+    user = sandbox_users.claim()
+    try:
+        return _run_as(user, isolation, answer, calls, arrays, limits)
+    finally:
+        if user is not None:
+            user.release()
+
+
+def _run_as(
+    user: sandbox_users.SandboxUser | None, isolation: Isolation, answer: str, calls, arrays, limits: Limits
+) -> Outcome:
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="rnn-sandbox-") as tmp:
         inbox, outbox = _work_directories(Path(tmp))
@@ -307,7 +316,7 @@ def run(
         (inbox / "answer.py").write_text(answer)
         (inbox / "plan.json").write_text(json.dumps({"calls": calls}))
         np.savez(inbox / "request.npz", **{k: np.asarray(v) for k, v in arrays.items()})
-        command = _as_nobody() + _bwrap_command(inbox, outbox, isolation.python)
+        command = sandbox_users.drop_to(user) + _bwrap_command(inbox, outbox, isolation.python)
         process = _start(command, limits, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             _, stderr = process.communicate(timeout=limits.wall_seconds)
@@ -407,7 +416,9 @@ class Session:
         self.provided: dict[str, str] = {}
         _copy_driver(self.inbox)
         handouts_module.write_view(handouts_module.view(dict(handouts or {})), self.inbox / "lib")
-        command = _as_nobody() + _bwrap_command(self.inbox, self.outbox, isolation.python) + ["serve"]
+        self.user = sandbox_users.claim()  # a uid no other running sandbox has: its process limit is its own
+        command = sandbox_users.drop_to(self.user) + _bwrap_command(self.inbox, self.outbox, isolation.python)
+        command += ["serve"]
         self.process = _start(
             command, limits, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
         )
@@ -524,6 +535,8 @@ class Session:
             except (BrokenPipeError, OSError):
                 pass
         _remove_when_released(Path(self._tmp.name))
+        if self.user is not None:
+            self.user.release()
 
     def __enter__(self):
         return self

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import nbformat
@@ -13,7 +17,7 @@ from grading_corpus import ROOT
 
 from autograder import executors
 from autograder.executors import Ahead, Where, computing_ahead, verdict_for, worker_died_verdict
-from autograder.isolated import release_from_notebook, submission_key, submission_seed
+from autograder.isolated import Verdict, release_from_notebook, submission_key, submission_seed
 from autograder.nbgrader_cells import grade_id
 
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
@@ -61,6 +65,35 @@ def test_the_key_changes_with_what_grading_reads_and_only_with_that(assignment):
             assert submission_key(changed, release) != key, f"cell {k}'s nbgrader flags are not in the key"
     other = release_from_notebook(release_notebook(next(a for a in ASSIGNMENTS if a != assignment)))
     assert submission_key(nb, other) != key
+
+
+KEYS_IN_A_NEW_PROCESS = """
+import json, sys
+import nbformat
+from autograder.isolated import release_from_notebook, submission_key
+keys = {}
+for path in sys.argv[1:]:
+    nb = nbformat.read(path, as_version=4)
+    keys[path] = submission_key(nb, release_from_notebook(nb))
+print(json.dumps(keys))
+"""
+
+
+def test_the_key_is_the_same_in_every_process_whatever_its_string_hashing():
+    # The grader and a Dask worker, or two gradings of a class, are different processes: a key (and so the
+    # seed of the draws) that followed a set's order would give the same notebook different draws.
+    paths = [str(ROOT / "exercises" / a / f"{a}.ipynb") for a in ASSIGNMENTS]
+    releases = [release_from_notebook(release_notebook(a)) for a in ASSIGNMENTS]
+    assert any(len(names or ()) > 1 for r in releases for names in r.handouts.values()), "no set to reorder"
+    keys = []
+    for hash_seed in range(4):
+        env = dict(os.environ, PYTHONHASHSEED=str(hash_seed), PYTHONPATH=str(ROOT))
+        run = subprocess.run(
+            [sys.executable, "-c", KEYS_IN_A_NEW_PROCESS, *paths], env=env, capture_output=True, text=True, check=True
+        )
+        keys.append(json.loads(run.stdout))
+    here = {p: submission_key(release_notebook(a), r) for p, a, r in zip(paths, ASSIGNMENTS, releases, strict=True)}
+    assert all(k == here for k in keys)
 
 
 def test_seeds_differ_between_courses_and_notebooks_and_repeat_for_the_same():
@@ -116,3 +149,20 @@ def test_a_test_missing_from_a_notebook_whose_worker_died_is_reported_missing():
     verdict = worker_died_verdict(nb, release, "KilledWorker")
     assert verdict.outcomes[first_test] == "it is missing"
     assert all(verdict.outcomes[t] == executors.WORKER_DIED for t in release.tests[1:])
+
+
+@pytest.mark.parametrize("status", ["crashed", "graded", "timed out", "malformed"])
+def test_only_a_crash_on_a_worker_is_graded_again_here(monkeypatch, status):
+    # a worker that is not root shares its user's process limit with every sandbox of its machine: a crash
+    # there may be another student's fork bomb, so it is graded again here; any other verdict stands
+    nb = release_notebook("gru")
+    release = release_from_notebook(nb)
+    where = Where("ada", "gru", "gru")
+    from_worker = Verdict(dict.fromkeys(release.tests, "from the worker"), status, 1.0, 0)
+    here = Verdict(dict.fromkeys(release.tests), "graded", 1.0, 0)
+    graded_here = []
+    monkeypatch.setattr(executors, "grade_notebook", lambda *a, **k: graded_here.append(k["seed"]) or here)
+    with computing_ahead() as ahead:
+        ahead.add(where, submission_key(nb, release), Done(from_worker))
+        verdict = verdict_for(nb, release, seed=7, where=where)
+    assert (verdict, graded_here) == ((here, [7]) if status == "crashed" else (from_worker, []))

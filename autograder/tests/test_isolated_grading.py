@@ -1,8 +1,10 @@
 """Autograding with students' code in the sandbox (the default), proven on a corpus through real nbgrader.
 
 For each assignment the corpus of ``grading_corpus.py`` (mutants and correct
-alternatives, hostile submissions, faults) is autograded, then graded again
-under new student ids in a random order. Every submission must get its
+alternatives, hostile submissions, faults) is autograded one at a time by
+nbgrader, then graded again under new student ids in a random order, two at a
+time (``make autograde``'s parallel grading, fork bombs and all beside other
+submissions). Both gradings must leave the same results; every submission must get its
 intended score and status both times, nothing may be left for manual
 grading, the second run must leave every row the first one wrote in the
 gradebook byte for byte as it was, each submission must finish within
@@ -94,7 +96,7 @@ def test_the_corpus_scores_as_intended_twice_in_shuffled_order(course, assignmen
     for student, name in again.items():
         write(course, assignment, student, submissions[name])
     second = logged(
-        run_autograde([assignment, "--jobs", "1", "--CourseDirectory.student_id=again_*"], course, **LIMITS).stderr
+        run_autograde([assignment, "--jobs", "2", "--CourseDirectory.student_id=again_*"], course, **LIMITS).stderr
     )
     after = gradebook_rows(course)
     got = scores(course, assignment)

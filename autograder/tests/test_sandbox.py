@@ -5,6 +5,7 @@ Every fault ends in a recorded status and leaves this process and the next run u
 
 import os
 import sqlite3
+import threading
 import time
 
 import numpy as np
@@ -93,6 +94,49 @@ def test_a_fork_bomb_is_contained():
     out = call(bomb + "        except OSError:\n            pass", np.ones(2))
     assert out.status in ("timed out", "crashed"), out
     assert call("def f(x):\n    return x", np.ones(2)).status == "ok"  # the next run is unharmed
+
+
+def test_a_fork_bomb_in_one_sandbox_leaves_a_sandbox_beside_it_unharmed():
+    # Concurrent gradings (cores, Dask workers) run sandboxes side by side: the process limit must be each one's
+    # own, not shared by a user they all run as, or one student's fork bomb would crash another's grading.
+    bomb = "import os\ndef f(x):\n    while True:\n        try:\n            os.fork()\n        except OSError:\n"
+    forks = "import os\ndef f(x):\n    for _ in range(8):\n        pid = os.fork()\n        if pid == 0:\n"
+    forks += "            os._exit(0)\n        os.waitpid(pid, 0)\n    return x"
+    with sandbox.Session(FAST) as bombed:
+        assert bombed.user is not None, "the grader runs as root and gives each sandbox a uid of its own"
+        bombed.request({"op": "exec", "code": bomb + "            pass"})
+        ended: list[BaseException] = []
+        running = threading.Thread(target=_call_until_it_dies, args=(bombed, ended))
+        running.start()
+        try:
+            deadline = time.monotonic() + FAST.wall_seconds / 2
+            while _processes_of(bombed.user.uid) < FAST.processes - 2:  # at its limit, or nearly
+                assert time.monotonic() < deadline, "the bomb never reached the process limit"
+                time.sleep(0.05)
+            beside = call(forks, np.ones(2))
+            assert _processes_of(bombed.user.uid) >= FAST.processes - 2, "the bomb stopped before the other ran"
+        finally:
+            running.join()
+    assert [type(e) for e in ended] == [RunnerDied]  # the bomb's own session ended at its limits
+    assert beside.status == "ok" and beside.calls == [{"status": "ok"}], beside
+
+
+def _call_until_it_dies(session: sandbox.Session, ended: list) -> None:
+    try:
+        session.request({"op": "call", "fn": "f", "args": [{"a": "x0"}]}, {"x0": np.ones(2)})
+    except BaseException as error:  # noqa: BLE001 - handed to the test's thread to assert on
+        ended.append(error)
+
+
+def _processes_of(uid: int) -> int:
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                count += any(line.split()[:2] == ["Uid:", str(uid)] for line in status)
+        except OSError:
+            continue
+    return count
 
 
 def test_floods_of_output_are_dropped():
