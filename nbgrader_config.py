@@ -47,7 +47,7 @@ c.Autograde.sanitize_preprocessors = [
     RestoreTestCells,
     CheckCellMetadata,
 ]
-# Autograding runs students' code in a sandbox (bubblewrap, as nobody, no network, no course
+# Autograding runs students' code in a sandbox (bubblewrap, a uid of its own, no network, no course
 # directory or gradebook) and the checks in nbgrader's own process; see autograder/isolated.py.
 # It refuses to grade where no sandbox works. RNN_ISOLATED_GRADING=0 grades in nbgrader's kernel instead.
 if os.environ.get("RNN_ISOLATED_GRADING", "1") == "1":
