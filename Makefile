@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
 export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book pdf latex pages-url launch-notebooks browser sandbox release lms-zip collect autograde feedback grades similarity bench-similarity clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book pdf latex pages-url launch-notebooks browser sandbox release student-kit lms-zip collect autograde feedback grades similarity bench-similarity clean
 
 venv: $(VENV)/.installed
 
@@ -130,12 +130,17 @@ release: venv
 launch-notebooks: venv
 	$(BIN)/python book/_ext/launch_cell.py
 
-# The student notebook of A as a zip to upload to the LMS: $(COURSE)/_build/lms/A.zip
-lms-zip: venv
+# What students install: rnncore as a wheel (its checks, not autograder/, solutions/ or any hidden test), whose
+# `student` extra brings its pinned dependencies: $(COURSE)/_build/student-kit/rnncore-<version>-py3-none-any.whl.
+KIT = $(COURSE)/_build/student-kit
+student-kit: venv
+	$(BIN)/python -m autograder.student_kit wheel --out $(KIT) --solutions $(COURSE)/solutions
+
+# The student notebook of A, the student kit and a README with the one install command, as a zip to upload to
+# the LMS: $(COURSE)/_build/lms/A.zip. Both refuse to be written if they hold anything of solutions/.
+lms-zip: student-kit
 	$(need_assignment)
-	@mkdir -p $(COURSE)/_build/lms && rm -f $(COURSE)/_build/lms/$(A).zip
-	cd $(COURSE)/exercises && $(abspath $(BIN))/python -m zipfile -c ../_build/lms/$(A).zip $(A)
-	@echo "Upload $(COURSE)/_build/lms/$(A).zip to the LMS."
+	$(BIN)/python -m autograder.student_kit lms-zip $(A) --course $(COURSE) --kit $(KIT)
 
 # Unpack the LMS download placed in $(COURSE)/downloaded/A/archive/ into submitted/<student>/A/.
 collect: venv

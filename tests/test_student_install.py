@@ -1,26 +1,32 @@
-"""A student's light install: `pip install '.[student]'` in a fresh virtual environment, then Validate.
+"""A student's install from the student kit in a fresh virtual environment, then Validate.
 
-The student extra brings rnncore, its checks, JupyterLab and nbgrader, and
-nothing a student does not need (no torch, no Jupyter Book). In that
-environment, `nbgrader validate` passes a completed notebook and names the
-wrong gradient of a wrong one, with the torch comparison left out.
+The LMS zip of an assignment (``make lms-zip``) holds the notebook, rnncore's
+wheel (``make student-kit``) and a README whose one command installs the wheel
+with its ``student`` extra: rnncore, its checks, JupyterLab and nbgrader, and
+nothing a student does not need (no torch, no Jupyter Book, no grading
+machinery). The test runs that command as the README gives it, in the unzipped
+folder. In that environment, `nbgrader validate` passes a completed notebook
+and names the wrong gradient of a wrong one, with the torch comparison left out;
+neither the wheel nor the zip holds a file of ``solutions/`` or a hidden test.
 
-The package is installed from a copy of its sources (pyproject.toml, README,
-rnncore), so that building it leaves nothing in the repository. pip fetches
-the pinned packages from the package index, as a student's pip does.
+pip fetches the pinned packages from the package index, as a student's pip does.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 from grading_cases import BPTT_WRONG, filled_release
+
+from autograder.student_kit import leaks
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "bptt"
@@ -29,18 +35,35 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def student_env(tmp_path_factory) -> Path:
-    """The ``bin/`` of a fresh virtual environment with ``.[student]`` installed."""
+def lms_zip(tmp_path_factory) -> Path:
+    """The LMS zip of the assignment, made by the Makefile in a course directory of its own."""
+    course = tmp_path_factory.mktemp("course")
+    for folder in ("solutions", "exercises"):
+        shutil.copytree(ROOT / folder, course / folder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RNN_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    for target in ("student-kit", "lms-zip"):
+        make = ["make", "-C", str(ROOT), target, f"COURSE={course}", f"A={ASSIGNMENT}"]
+        result = subprocess.run(make, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+    return course / "_build" / "lms" / f"{ASSIGNMENT}.zip"
+
+
+@pytest.fixture(scope="module")
+def student_env(lms_zip, tmp_path_factory) -> Path:
+    """The ``bin/`` of a fresh virtual environment where the README's command installed the kit."""
     base = tmp_path_factory.mktemp("student-install")
-    source = base / "rnncore-source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source)
-    shutil.copytree(ROOT / "rnncore", source / "rnncore", ignore=shutil.ignore_patterns("__pycache__"))
+    with zipfile.ZipFile(lms_zip) as zf:
+        zf.extractall(base / "unzipped")
+    folder = base / "unzipped" / ASSIGNMENT
+    readme = (folder / "README.txt").read_text()
+    (command,) = [line.strip() for line in readme.splitlines() if "pip install" in line]
     subprocess.run([sys.executable, "-m", "venv", str(base / "venv")], check=True)
     bin_dir = base / "venv" / "bin"
-    install = [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    result = subprocess.run([*install, f"{source}[student]"], capture_output=True, text=True)
+    args = shlex.split(command)
+    assert args[0] == "python3", command
+    install = [str(bin_dir / "python"), *args[1:], "--quiet", "--disable-pip-version-check"]
+    result = subprocess.run(install, cwd=folder, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     return bin_dir
 
@@ -54,13 +77,38 @@ def run(bin_dir: Path, *args: str, cwd: Path | None = None) -> subprocess.Comple
 
 def test_the_student_extra_installs_rnncore_and_validate_but_not_torch_or_the_book(student_env):
     python = str(student_env / "python")
-    modules = "'rnncore', 'nbgrader', 'jupyterlab', 'torch', 'jupyter_book'"
+    modules = "'rnncore', 'nbgrader', 'jupyterlab', 'torch', 'jupyter_book', 'autograder'"
     probe = f"import importlib.util as u; print([m for m in ({modules}) if u.find_spec(m)])"
     found = run(student_env, python, "-c", probe).stdout.strip()
     assert found == "['rnncore', 'nbgrader', 'jupyterlab']", found
-    # and rnncore there is the installed copy, not this repository
+    # and rnncore there is the installed wheel, not this repository
     where = run(student_env, python, "-c", "import rnncore; print(rnncore.__file__)", cwd=student_env).stdout
-    assert str(student_env.parent) in where, where
+    assert str(student_env.parent / "lib") in where, where
+
+
+def test_the_zip_holds_the_notebook_the_kit_and_a_readme_with_the_install_command(lms_zip):
+    with zipfile.ZipFile(lms_zip) as zf:
+        names = sorted(zf.namelist())
+        readme = zf.read(f"{ASSIGNMENT}/README.txt").decode()
+    (wheel,) = [n for n in names if n.endswith(".whl")]
+    assert names == sorted([f"{ASSIGNMENT}/README.txt", f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb", wheel]), names
+    assert f'pip install "{Path(wheel).name}[student]"' in readme and f"{ASSIGNMENT}.ipynb" in readme
+    with zipfile.ZipFile(lms_zip) as zf:
+        assert (
+            zf.read(f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
+            == (ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_bytes()
+        )
+
+
+def test_neither_the_wheel_nor_the_zip_holds_solutions_or_hidden_tests(lms_zip, tmp_path):
+    assert leaks(lms_zip, ROOT / "solutions") == []
+    with zipfile.ZipFile(lms_zip) as zf:
+        (wheel,) = [n for n in zf.namelist() if n.endswith(".whl")]
+        zf.extract(wheel, tmp_path)
+        with zipfile.ZipFile(tmp_path / wheel) as whl:
+            packages = {name.split("/")[0] for name in whl.namelist()}
+    assert leaks(tmp_path / wheel, ROOT / "solutions") == []
+    assert packages == {"rnncore", f"{Path(wheel).name.split('-py3')[0]}.dist-info"}, packages
 
 
 def test_validate_works_in_the_student_install(student_env, tmp_path):
