@@ -44,7 +44,11 @@ from rnncore import grading
 from rnncore.grading.engine import GradingError, RunnerDied, StudentCodeError, seeded_draws
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-SANDBOX_PATH = re.compile(r" \(/in/[^)]*\)")
+# A path in an error message (the sandbox's /in/..., the grading machine's numpy) means nothing to a student.
+MACHINE_PATH = re.compile(r" \(/[^)]*\)")
+# What a check says when it calls a function the student's code never defined (the sandbox's own NameError,
+# or Python's, raised by a function of the student's that calls it).
+UNDEFINED = re.compile(r"^(?P<called>\w+) raised NameError: (?:name ')?(?P<name>\w+)'? is not defined")
 STOPPED = "not graded: your code wrote over the grader's files in the sandbox, so grading stopped there"
 SEVERITY = {"graded": 0, "malformed": 1, "crashed": 2, "timed out": 3}
 
@@ -200,7 +204,7 @@ class CellError:
 
     def __str__(self) -> str:
         where = f" at line {self.line}" if self.line else ""
-        message = SANDBOX_PATH.sub("", self.message)  # where the sandbox keeps files means nothing to a student
+        message = MACHINE_PATH.sub("", self.message)
         hint = ""
         if self.kind in ("ImportError", "ModuleNotFoundError") and "rnncore" in self.message:
             hint = " (of rnncore, only what the assignment's given cells import is there when grading)"
@@ -406,9 +410,23 @@ def _grade_one(runner: Runner, cells, text: str, test: str, more: bool) -> str |
     except RunnerDied as died:
         runner.record(died.status)
         return STOPPED if died.status == "malformed" else f"your code {died.status}: {died.detail}"
-    if message is not None and runner.errors:
-        message = "; ".join(str(e) for e in runner.errors) + f". After that, the test found: {message}"
-    return message
+    return after_cell_errors(message, runner.errors)
+
+
+def after_cell_errors(message: str | None, errors: list[CellError]) -> str | None:
+    """A failed check's message, led by what the student's cells raised before it ran.
+
+    When the check failed only because a function was never defined (the
+    cell that defines it raised first), the NameError says nothing the cell's
+    error does not: the message then names the error and the function it cost.
+    """
+    if message is None or not errors:
+        return message
+    raised = "; ".join(str(e) for e in errors)
+    undefined = UNDEFINED.match(message)
+    if undefined:
+        return f"{raised}; so {undefined['name']} was never defined, and the test could not call it"
+    return f"{raised}. After that, the test found: {message}"
 
 
 def notes_for_tests(verdict: Verdict, sanitized: dict) -> dict[str, list[str]]:
@@ -492,7 +510,7 @@ class IsolatedExecute(NbGraderPreprocessor):
             isolation.reason,
         )
         for error in verdict.errors:
-            self.log.info("%s: %s", student, error)
+            self.log.warning("%s: %s", student, error)  # the student's own error: seen at any log level
         for cell, cell_notes in notes.items():
             self.log.info("%s: %s: %s", student, cell, "; ".join(cell_notes))
         return nb, resources
