@@ -88,3 +88,17 @@ c.GenerateAssignment.force = True
 # SQLAlchemy warns three times per student that it will not cascade them (nbgrader adds them itself
 # right after; the rows are all there). Silenced by exact message, so that any other warning stands out.
 warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session", category=SAWarning)
+# The feedback page (autograder/feedback_page.py): equations rendered offline by the book's MathJax, inline;
+# each test named by its function and marked passed or failed. The course's template is named "feedback" and
+# found before nbgrader's, so the formgrader's feedback button (which asks for "feedback" by name) uses it too.
+import nbgrader  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from autograder.feedback_page import TEMPLATES, FeedbackPage  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, FeedbackPage]
+c.HTMLExporter.extra_template_basedirs = [
+    str(TEMPLATES),
+    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
+]
