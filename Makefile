@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # nbgrader_config.py imports the grading machinery (autograder/) from this repository, whatever COURSE is.
 export RNN_COURSE_REPO := $(abspath .)
 
-.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book pdf latex pages-url launch-notebooks browser sandbox release student-kit lms-zip collect autograde feedback grades similarity bench-similarity clean
+.PHONY: venv test test-fast lint unit bench bench-grading bench-grading-floor bench-isolated bench-validate book pdf latex pages-url launch-notebooks browser sandbox release student-kit lms-zip collect autograde feedback feedback-zip grades similarity bench-similarity clean
 
 venv: $(VENV)/.installed
 
@@ -159,6 +159,13 @@ autograde: venv
 feedback: venv
 	$(need_assignment)
 	$(NBGRADER) generate_feedback $(A) $(REGRADE_FLAG)
+
+# The feedback pages of A as the bulk zips the LMSs take back: $(COURSE)/_build/feedback/A-moodle.zip (Moodle's
+# "Upload multiple feedback files in a zip") and, from a Canvas download, A-canvas.zip (Canvas's "Re-upload
+# Submissions"); see autograder/feedback_zip.py and the instructor guide.
+feedback-zip: venv
+	$(need_assignment)
+	$(BIN)/python -m autograder.feedback_zip $(A) --course $(COURSE)
 
 # Each submission of A against every classmate, rnncore and the instructor's solution (copydetect's fingerprints):
 # $(COURSE)/_build/similarity/A/report.html (the pairs above THRESHOLD, side by side) and similarity.csv (every pair).
