@@ -43,7 +43,19 @@ def lms_zip(tmp_path_factory) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RNN_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     for target in ("student-kit", "lms-zip"):
-        make = ["make", "-C", str(ROOT), target, f"COURSE={course}", f"A={ASSIGNMENT}"]
+        # The suite runs in the environment `make` built: a test never rebuilds it (-o).
+        make = [
+            "make",
+            "-C",
+            str(ROOT),
+            "-o",
+            "venv",
+            "-o",
+            ".venv/.installed",
+            target,
+            f"COURSE={course}",
+            f"A={ASSIGNMENT}",
+        ]
         result = subprocess.run(make, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
     return course / "_build" / "lms" / f"{ASSIGNMENT}.zip"
@@ -79,7 +91,8 @@ def test_the_student_extra_installs_rnncore_and_validate_but_not_torch_or_the_bo
     python = str(student_env / "python")
     modules = "'rnncore', 'nbgrader', 'jupyterlab', 'torch', 'jupyter_book', 'autograder'"
     probe = f"import importlib.util as u; print([m for m in ({modules}) if u.find_spec(m)])"
-    found = run(student_env, python, "-c", probe).stdout.strip()
+    # run outside this repository, where `python -c` would import its autograder/ from the working directory
+    found = run(student_env, python, "-c", probe, cwd=student_env).stdout.strip()
     assert found == "['rnncore', 'nbgrader', 'jupyterlab']", found
     # and rnncore there is the installed wheel, not this repository
     where = run(student_env, python, "-c", "import rnncore; print(rnncore.__file__)", cwd=student_env).stdout

@@ -1,38 +1,11 @@
-"""The bulk feedback zips (autograder.feedback_zip), read back the way Moodle and Canvas read an upload.
-
-``moodle_reads`` and ``canvas_reads`` follow the two LMSs' own matching:
-Moodle's ``assignfeedback_file_zip_importer::is_valid_filename_for_import``
-(mod/assign/feedback/file/importziplib.php) and Canvas's
-``Assignment#infer_comment_context_from_filename`` (app/models/assignment.rb).
-"""
+"""The bulk feedback zips (autograder.feedback_zip), read back the way Moodle and Canvas read an upload."""
 
 import zipfile
 
 import pytest
+from lms_readers import canvas_reads, moodle_reads
 
 from autograder.feedback_zip import Downloaded, students_in_download, write_zips
-
-MOODLE_PLUGINS = {("assignsubmission", "file"), ("assignfeedback", "file")}
-
-
-def moodle_reads(member: str) -> tuple[int, str] | None:
-    """(participant id, file name) as Moodle's feedback import matches a member of the zip, or None."""
-    if member.rsplit("/", 1)[-1].startswith((".", "~")):
-        return None
-    parts = member.split("/")
-    while parts:
-        info = parts.pop(0).split("_", 4)
-        if len(info) < 4 or not info[1].isdigit() or (info[2], info[3]) not in MOODLE_PLUGINS:
-            continue
-        return int(info[1]), "/".join([info[4] if len(info) == 5 else "", *parts]).lstrip("/")
-    return None
-
-
-def canvas_reads(member: str) -> tuple[int, int] | None:
-    """(user id, attachment id) as Canvas's re-upload reads a member's name: its first two all-digit parts."""
-    numbers = [int(part) for part in member.rsplit("/", 1)[-1].split("_") if part.isdigit()][:2]
-    return tuple(numbers) if len(numbers) == 2 else None
-
 
 MOODLE_DOWNLOAD = [
     "Ada Lovelace_1001_assignsubmission_file_lstm.ipynb",  # the flat layout
