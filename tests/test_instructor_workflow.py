@@ -52,7 +52,9 @@ def test_a_term_through_the_make_targets(tmp_path):
     make("release", course, gradebook)
     make("lms-zip", course, gradebook, A=ASSIGNMENT)
     with zipfile.ZipFile(course / "_build" / "lms" / f"{ASSIGNMENT}.zip") as zf:
-        assert zf.namelist() == [f"{ASSIGNMENT}/", f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"]
+        # the notebook, and the student kit with a README of its install command (tests/test_student_install.py)
+        kit = [n for n in zf.namelist() if n.endswith(".whl") or n.endswith("README.txt")]
+        assert sorted(zf.namelist()) == sorted([f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb", *kit]) and len(kit) == 2
         released = zf.read(f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb").decode()
     assert nbformat.reads(released, as_version=4) == nbformat.read(
         ROOT / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4
