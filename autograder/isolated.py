@@ -434,7 +434,8 @@ def notes_for_tests(verdict: Verdict, sanitized: dict) -> dict[str, list[str]]:
 
     ``sanitized`` is what the sanitizing preprocessors recorded
     (:mod:`autograder.nbgrader_cells`): test cells deleted and put back,
-    duplicated, or with nbgrader flags changed and restored.
+    duplicated, or with nbgrader flags changed and restored; locked code cells
+    whose edits were undone.
     """
     notes: dict[str, list[str]] = {}
     for test in verdict.moved:
@@ -445,6 +446,9 @@ def notes_for_tests(verdict: Verdict, sanitized: dict) -> dict[str, list[str]]:
         notes.setdefault(test, []).append("this test cell was duplicated; only this copy was graded, once")
     for cell, flags in sanitized.get("flags", {}).items():
         notes.setdefault(cell, []).append(f"its nbgrader settings were changed ({', '.join(flags)}) and restored")
+    for cell in sanitized.get("restored", []):
+        # Validate ran the student's version (an import with a typo, say); grading runs the release's.
+        notes.setdefault(cell, []).append("this cell is locked; it was graded as the assignment gives it, not edited")
     return notes
 
 

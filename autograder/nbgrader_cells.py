@@ -22,10 +22,11 @@ by a grader that read them from the submission), a cell whose grade id the
 release does not have loses its nbgrader flags, and deleted test cells come
 back after their answer cells (``add_missing_cells``).
 
-What was restored is recorded in the notebook's metadata under
-``rnn_sanitized`` (reset first, so a submission cannot forge it), with the
-duplicates :class:`RecordDuplicates` found; the isolated grader turns it into
-notes in the student's feedback and the log.
+What was restored (and any locked code cell whose edit ``OverwriteCells``
+undoes) is recorded in the notebook's metadata under ``rnn_sanitized``
+(reset first, so a submission cannot forge it), with the duplicates
+:class:`RecordDuplicates` found; the isolated grader turns it into notes in
+the student's feedback and the log.
 """
 
 from __future__ import annotations
@@ -172,4 +173,7 @@ class RestoreTestCells(OverwriteCells):
             # (a changed cell type is restored by OverwriteCells, and its source with it)
             if cell.cell_type == "code" and source_cell.locked and cell.source == released_source(source_cell.source):
                 cell.source = source_cell.source
+            elif cell.cell_type == "code" and source_cell.locked and name not in self._release.graded:
+                if cell.source != source_cell.source:  # OverwriteCells undoes the edit: the student should know
+                    _record(self._notebook, "restored", name)
         return super().preprocess_cell(cell, resources, cell_index)

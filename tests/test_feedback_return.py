@@ -1,14 +1,16 @@
 """Feedback the LMS takes back, end to end through the Makefile with real nbgrader, and read in Chromium offline.
 
-A class of three hands in the lstm assignment through Moodle: a finished
+A class of four hands in the lstm assignment through Moodle: a finished
 notebook, one whose answer cell starts with a typo'd import
-(``from numpy import tahn``), and one with a cell of its own on top that
-makes the same typo. After collect, autograde, feedback and feedback-zip:
+(``from numpy import tahn``), one with a cell of its own on top that makes
+the same typo, and one who made it in the locked cell of imports. After
+collect, autograde, feedback and feedback-zip:
 
 - each student's page is in the Moodle zip under a name Moodle's import files
   to that student (read as ``lms_readers`` reads it);
 - the typo is shown with its message, in the log and on the page, and the
   test it breaks says the function was never defined, with no NameError;
+  the locked cell is graded as released, and the student told so;
 - each test is named by its function and marked passed or failed;
 - the page, opened in Chromium with every request outside the page refused,
   typesets its equations and asks for nothing.
@@ -54,7 +56,11 @@ def submissions(course: Path) -> dict[str, nbformat.NotebookNode]:
             cell.source = f"{TYPO}\n{cell.source}"
     own_cell_on_top = filled_release(course, A)
     own_cell_on_top.cells.insert(0, nbformat.v4.new_code_cell(TYPO))
-    return {"3001": solved, "3002": typo_in_answer, "3003": own_cell_on_top}
+    typo_in_locked_cell = filled_release(course, A)
+    for cell in typo_in_locked_cell.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "imports":
+            cell.source = f"{cell.source}\n{TYPO}"
+    return {"3001": solved, "3002": typo_in_answer, "3003": own_cell_on_top, "3004": typo_in_locked_cell}
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +90,7 @@ def test_moodle_files_each_page_to_its_student(graded):
     course, _ = graded
     with zipfile.ZipFile(course / "_build" / "feedback" / f"{A}-moodle.zip") as zf:
         filed = {moodle_reads(name): zf.read(name) for name in zf.namelist()}
-    assert filed == {(int(s), f"{A}.html"): page(course, s).read_bytes() for s in ("3001", "3002", "3003")}
+    assert filed == {(int(s), f"{A}.html"): page(course, s).read_bytes() for s in ("3001", "3002", "3003", "3004")}
 
 
 @pytest.mark.parametrize(("student", "cell"), [("3002", "your cell `lstm_step_forward`"), ("3003", "your cell no. 1")])
@@ -97,6 +103,14 @@ def test_a_typo_in_an_import_is_shown_with_its_message_not_as_a_name_error(grade
         assert "so lstm_step_forward was never defined, and the test could not call it" in text
     assert "NameError" not in text and "is not defined" not in text
     assert str(ROOT) not in text and "site-packages" not in text  # no path of the grading machine
+
+
+def test_a_typo_in_a_locked_cell_is_undone_for_grading_and_the_student_told(graded):
+    course, _ = graded
+    text = as_read(page(course, "3004"))
+    assert "Note from the grader: this cell is locked; it was graded as the assignment gives it, not edited." in text
+    for function in FUNCTIONS:
+        assert f"Test of {function}: passed" in text
 
 
 def test_each_test_is_named_by_its_function_and_marked(graded):
