@@ -37,3 +37,11 @@ def test_any_other_failure_after_a_cell_error_keeps_its_own_message():
 def test_without_cell_errors_the_checks_message_is_unchanged():
     assert after_cell_errors("lstm_forward: h is wrong", []) == "lstm_forward: h is wrong"
     assert after_cell_errors(None, [TYPO]) is None
+
+
+def test_a_locked_cell_the_student_edited_gets_a_note_that_it_was_graded_as_released():
+    from autograder.isolated import Verdict, notes_for_tests
+
+    verdict = Verdict(outcomes={}, status="graded", seconds=0.0, peak_bytes=0)
+    notes = notes_for_tests(verdict, {"restored": ["imports"]})
+    assert notes == {"imports": ["this cell is locked; it was graded as the assignment gives it, not edited"]}
