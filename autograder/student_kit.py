@@ -22,6 +22,7 @@ writes ``C/_build/lms/ASSIGNMENT.zip``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import re
 import shutil
@@ -54,8 +55,9 @@ def build_wheel(repo: Path, out_dir: Path) -> Path:
         for name in SOURCES:
             shutil.copy(repo / name, source)
         shutil.copytree(repo / PACKAGE, source / PACKAGE, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        # No build isolation: setuptools comes from the course's environment, so the build needs no network.
-        pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+        # Without build isolation where the course's environment has setuptools: the build then needs no network.
+        isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+        pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *isolation]
         subprocess.run([*pip, "--wheel-dir", str(built), str(source)], check=True)
         (wheel,) = built.glob(f"{PACKAGE}-*.whl")
         for old in out_dir.glob(f"{PACKAGE}-*.whl"):
