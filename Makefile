@@ -137,10 +137,11 @@ lms-zip: venv
 	cd $(COURSE)/exercises && $(abspath $(BIN))/python -m zipfile -c ../_build/lms/$(A).zip $(A)
 	@echo "Upload $(COURSE)/_build/lms/$(A).zip to the LMS."
 
-# Unpack the LMS download placed in $(COURSE)/downloaded/A/archive/ into submitted/<student>/A/.
+# Unpack the LMS download (Moodle's, either layout, or Canvas's) placed in $(COURSE)/downloaded/A/archive/ into
+# submitted/<student>/A/, the newest file of each student, with its time (autograder/lms/collect.py).
 collect: venv
 	$(need_assignment)
-	$(NBGRADER) zip_collect $(A) --force
+	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.lms.collect $(A)
 
 # JOBS submissions at a time (default one per core, each sandbox as a uid of its own; JOBS=1 is nbgrader's
 # serial autograde), or on the workers of a Dask cluster with SCHEDULER=tcp://host:port (see the instructor
@@ -161,10 +162,11 @@ similarity: venv
 	$(need_assignment)
 	$(BIN)/python -m autograder.similarity $(A) --course $(COURSE) $(if $(THRESHOLD),--threshold $(THRESHOLD),)
 
-# Every score of every assignment in $(COURSE)/grades.csv.
+# The grades of A (default: every graded assignment) as Moodle's grading worksheet, $(COURSE)/_build/grades/moodle-A.csv,
+# and Canvas's gradebook import, canvas.csv; graded submissions only (autograder/lms/grades.py).
 grades: venv
-	$(NBGRADER) export --to grades.csv
-	@echo "Wrote $(COURSE)/grades.csv"
+	$(if $(A),$(need_assignment))
+	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.lms.grades $(A)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
