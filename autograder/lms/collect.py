@@ -259,7 +259,7 @@ class LmsZipCollectApp(ZipCollectApp):
         late = []
         for student, notebooks in sorted(chosen.items()):
             time = max(c.time for c in notebooks.values())
-            utc = time.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            utc = time.astimezone(datetime.UTC).replace(tzinfo=None)
             marked = any(c.lms_file.late for c in notebooks.values())
             if (due is not None and utc > due) or marked:
                 late.append(student)

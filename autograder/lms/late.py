@@ -47,7 +47,7 @@ class LatePenalty(LateSubmissionPlugin):
     def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float) -> float:
         fraction = late_fraction(total_seconds_late, self.per_day)
         days = math.ceil(total_seconds_late / DAY)
-        self.log.warning("%s is late by %d day(s): penalty %.0f %% of %s", student_id, days, 100 * fraction, score)
+        self.log.info("%s is late by %d day(s): penalty %.0f %% of %s", student_id, days, 100 * fraction, score)
         return score * fraction
 
 
