@@ -109,7 +109,8 @@ pages-url: venv
 # ---------------------------------------------------------------- the instructor's workflow
 # A term, one assignment A at a time (see the book's instructor guide):
 #   make release; make lms-zip A=lstm; (students work and submit through the LMS)
-#   make collect A=lstm; make autograde A=lstm; make feedback A=lstm; make grades
+#   make collect A=lstm; make autograde A=lstm; make feedback A=lstm; make grades A=lstm
+# (Moodle or Canvas: autograder/lms/; due dates and the late penalty in nbgrader_config.py)
 # COURSE is the nbgrader course directory (default: this repository); the
 # gradebook is $(COURSE)/gradebook.db unless RNN_GRADEBOOK names another.
 COURSE  ?= .
@@ -145,11 +146,12 @@ collect: venv
 
 # JOBS submissions at a time (default one per core, each sandbox as a uid of its own; JOBS=1 is nbgrader's
 # serial autograde), or on the workers of a Dask cluster with SCHEDULER=tcp://host:port (see the instructor
-# guide); S=<id> grades one student.
+# guide); S=<id> grades one student. A line per submission and a table at the end; ARGS=--log-level=INFO for
+# nbgrader's whole log.
 autograde: venv
 	$(need_assignment)
 	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.autograde $(A) $(REGRADE_FLAG) \
-	  $(if $(JOBS),--jobs=$(JOBS)) $(if $(SCHEDULER),--scheduler=$(SCHEDULER)) $(if $(S),--student=$(S))
+	  $(if $(JOBS),--jobs=$(JOBS)) $(if $(SCHEDULER),--scheduler=$(SCHEDULER)) $(if $(S),--student=$(S)) $(ARGS)
 
 # Feedback pages in $(COURSE)/feedback/<student>/A/, to return through the LMS.
 feedback: venv
