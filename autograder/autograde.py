@@ -172,7 +172,13 @@ class ParallelAutograde(Autograde):
             return
         assignment, student = ids
         status = grading_report.status_of(autograded)
-        result = grading_report.from_gradebook(self.coursedir.db_url, assignment, student, notebook, status, seconds)
+        try:
+            result = grading_report.from_gradebook(
+                self.coursedir.db_url, assignment, student, notebook, status, seconds
+            )
+        except Exception as err:  # noqa: BLE001 - the report must never cost a submission its grading
+            self.log.warning("%s: graded, but its line could not be reported (%s)", student, err)
+            return
         self._results.append(result)
         text = grading_report.line(len(self._results), max(self._total, len(self._results)), result)
         if self._bar is not None and not self._bar.disable:
