@@ -109,7 +109,8 @@ pages-url: venv
 # ---------------------------------------------------------------- the instructor's workflow
 # A term, one assignment A at a time (see the book's instructor guide):
 #   make release; make lms-zip A=lstm; (students work and submit through the LMS)
-#   make collect A=lstm; make autograde A=lstm; make feedback A=lstm; make grades
+#   make collect A=lstm; make autograde A=lstm; make feedback A=lstm; make grades A=lstm
+# (Moodle or Canvas: autograder/lms/; due dates and the late penalty in nbgrader_config.py)
 # COURSE is the nbgrader course directory (default: this repository); the
 # gradebook is $(COURSE)/gradebook.db unless RNN_GRADEBOOK names another.
 COURSE  ?= .
@@ -142,18 +143,20 @@ lms-zip: student-kit
 	$(need_assignment)
 	$(BIN)/python -m autograder.student_kit lms-zip $(A) --course $(COURSE) --kit $(KIT)
 
-# Unpack the LMS download placed in $(COURSE)/downloaded/A/archive/ into submitted/<student>/A/.
+# Unpack the LMS download (Moodle's, either layout, or Canvas's) placed in $(COURSE)/downloaded/A/archive/ into
+# submitted/<student>/A/, the newest file of each student, with its time (autograder/lms/collect.py).
 collect: venv
 	$(need_assignment)
-	$(NBGRADER) zip_collect $(A) --force
+	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.lms.collect $(A)
 
 # JOBS submissions at a time (default one per core, each sandbox as a uid of its own; JOBS=1 is nbgrader's
 # serial autograde), or on the workers of a Dask cluster with SCHEDULER=tcp://host:port (see the instructor
-# guide); S=<id> grades one student.
+# guide); S=<id> grades one student. A line per submission and a table at the end; ARGS=--log-level=INFO for
+# nbgrader's whole log.
 autograde: venv
 	$(need_assignment)
 	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.autograde $(A) $(REGRADE_FLAG) \
-	  $(if $(JOBS),--jobs=$(JOBS)) $(if $(SCHEDULER),--scheduler=$(SCHEDULER)) $(if $(S),--student=$(S))
+	  $(if $(JOBS),--jobs=$(JOBS)) $(if $(SCHEDULER),--scheduler=$(SCHEDULER)) $(if $(S),--student=$(S)) $(ARGS)
 
 # Feedback pages in $(COURSE)/feedback/<student>/A/, to return through the LMS.
 feedback: venv
@@ -173,10 +176,11 @@ similarity: venv
 	$(need_assignment)
 	$(BIN)/python -m autograder.similarity $(A) --course $(COURSE) $(if $(THRESHOLD),--threshold $(THRESHOLD),)
 
-# Every score of every assignment in $(COURSE)/grades.csv.
+# The grades of A (default: every graded assignment) as Moodle's grading worksheet, $(COURSE)/_build/grades/moodle-A.csv,
+# and Canvas's gradebook import, canvas.csv; graded submissions only (autograder/lms/grades.py).
 grades: venv
-	$(NBGRADER) export --to grades.csv
-	@echo "Wrote $(COURSE)/grades.csv"
+	$(if $(A),$(need_assignment))
+	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.lms.grades $(A)
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

@@ -27,13 +27,20 @@ c.CourseDirectory.course_id = "rnn"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.db_url = os.environ.get("RNN_GRADEBOOK", "sqlite:///gradebook.db")
-# `make collect` (nbgrader zip_collect) reads an LMS download: files named as
-# Moodle names them, "<full name>_<participant id>_assignsubmission_file_<notebook>",
-# with the participant id as the student id. Set RNN_LMS_FILENAME to another
-# regular expression with the groups student_id and file_id for another LMS.
-c.FileNameCollectorPlugin.named_regexp = os.environ.get(
-    "RNN_LMS_FILENAME", r".*/[^/]*_(?P<student_id>\d+)_assignsubmission_file_(?P<file_id>[^/]+\.ipynb)$"
-)
+# `make collect` reads Moodle's and Canvas's bulk downloads (autograder/lms/collect.py, nbgrader's
+# zip_collect with a collector for both LMSs' file names). The times in an LMS's zip are its server's
+# local times: name its zone here.
+c.LmsCollector.timezone = "UTC"
+# Each assignment's due date (a zone name or a UTC offset after the time; without one, UTC). A submission
+# whose time is after it is late, and loses per_day of its score for each started day (autograder/lms/late.py;
+# per_day = 0 records lateness without a penalty). An assignment without a due date is never late.
+c.DueDates.dates = {
+    # "lstm": "2026-03-02 23:59:00 Europe/Berlin",
+}
+c.LatePenalty.per_day = 0.1
+from autograder.lms.late import LatePenalty  # noqa: E402
+
+c.AssignLatePenalties.plugin_class = LatePenalty
 # Restore the test cells of a submission without reporting the untouched ones
 # as changed (nbgrader's own OverwriteCells does: jupyter/nbgrader#1961).
 from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, OverwriteKernelspec  # noqa: E402

@@ -35,10 +35,24 @@ from nbgrader.apps.autogradeapp import aliases as nbgrader_autograde_aliases
 from nbgrader.converters import Autograde, BaseConverter, NbGraderException
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
-from traitlets import Integer, Unicode
+from traitlets import Integer, Unicode, default
 
+from autograder import grading_report
 from autograder.executors import Where, computing_ahead, dask_client, default_jobs, submit
 from autograder.isolated import IsolatedExecute, course_secret, release_from_gradebook, submission_key, submission_seed
+from autograder.lms.late import DueDates, record_due_date
+
+# nbgrader's messages about a late submission (three per student) and about removing what it regrades (one per
+# student): the line printed per student says what was graded and how late.
+LATE_NOISE = re.compile(
+    r"is [\d.]+ seconds late|^Late submission penalty|^Using late submission penalty method"
+    r"|^Removing existing assignment"
+)
+
+
+class QuietLate(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not LATE_NOISE.search(record.getMessage())
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,9 @@ class ParallelAutograde(Autograde):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._sanitized: dict[str, tuple[str, dict]] = {}  # path -> (notebook, resources), sanitized ahead
+        self._results: list[grading_report.Graded] = []
+        self._total = 0
+        self.log.addFilter(QuietLate())
 
     @property
     def isolated(self) -> bool:
@@ -134,15 +151,46 @@ class ParallelAutograde(Autograde):
                 ahead.add(where, submission_key(nb, release), submit(client, text, release, seed, name=name))
 
     def convert_single_notebook(self, notebook_filename: str) -> None:
+        start = time.monotonic()
         try:
             done_ahead = self._sanitized.pop(notebook_filename, None)
             if done_ahead is None:
                 super().convert_single_notebook(notebook_filename)
             else:
                 self._autograde_sanitized(notebook_filename, *done_ahead)
+            self._report(notebook_filename, time.monotonic() - start)
         finally:
             if self._bar is not None:
                 self._bar.update(1)
+
+    def _report(self, notebook_filename: str, seconds: float) -> None:
+        """Print the line of a notebook just graded (:mod:`autograder.grading_report`)."""
+        notebook = os.path.splitext(os.path.basename(notebook_filename))[0]
+        autograded = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
+        ids = self._notebook_ids(notebook_filename)
+        if ids is None:
+            return
+        assignment, student = ids
+        status = grading_report.status_of(autograded)
+        try:
+            result = grading_report.from_gradebook(
+                self.coursedir.db_url, assignment, student, notebook, status, seconds
+            )
+        except Exception as err:  # noqa: BLE001 - the report must never cost a submission its grading
+            self.log.warning("%s: graded, but its line could not be reported (%s)", student, err)
+            return
+        self._results.append(result)
+        text = grading_report.line(len(self._results), max(self._total, len(self._results)), result)
+        if self._bar is not None and not self._bar.disable:
+            self._bar.write(text, file=sys.stdout)
+        else:
+            print(text, flush=True)
+
+    def _notebook_ids(self, notebook_filename: str) -> tuple[str, str] | None:
+        """(assignment, student) of a submitted notebook's path, as nbgrader's own path format says."""
+        regexp = self._format_source("(?P<assignment_id>[^/]+)", "(?P<student_id>[^/]+)", escape=True)
+        match = re.match(regexp, os.path.dirname(os.path.abspath(notebook_filename)))
+        return (match["assignment_id"], match["student_id"]) if match else None
 
     def _autograde_sanitized(self, notebook_filename: str, output: str, resources: dict) -> None:
         """``Autograde.convert_single_notebook``, with its first half (sanitizing) done ahead by :meth:`send_ahead`.
@@ -170,8 +218,12 @@ class ParallelAutograde(Autograde):
                 "nbgrader_config.py did not set up isolated grading (see the error above; is RNN_COURSE_REPO "
                 "the course repository?): refusing to run students' code outside the sandbox"
             )
+        assignment = self.coursedir.assignment_id
+        if assignment and not any(ch in assignment for ch in "*?["):  # the due date of the configuration counts
+            record_due_date(self.coursedir.db_url, assignment, DueDates(parent=self).due(assignment))
         planned = self.plan()
         total = sum(len(p.notebooks) for p in planned)
+        self._total, self._results = total, []
         workers = min(self.jobs or default_jobs(), total)
         parallel = self.isolated and total > 0 and (bool(self.scheduler) or workers > 1)
         if (self.jobs > 1 or self.scheduler) and not self.isolated:
@@ -198,7 +250,11 @@ class ParallelAutograde(Autograde):
             self._bar = None
         if total:
             seconds = time.monotonic() - start
-            self.log.info("graded %d notebook(s) in %.1f s (%.2f s each)", total, seconds, seconds / total)
+            if self._results:
+                print(grading_report.table(self._results))
+            print(f"graded {total} notebook(s) {where} in {seconds:.1f} s ({seconds / total:.2f} s each)")
+        else:
+            print("nothing to grade: every submission collected is graded (REGRADE=1 grades all again)")
 
 
 class ParallelAutogradeApp(AutogradeApp):
@@ -213,7 +269,13 @@ class ParallelAutogradeApp(AutogradeApp):
     }
 
     def _classes_default(self):
-        return [*super()._classes_default(), ParallelAutograde]
+        return [*super()._classes_default(), ParallelAutograde, DueDates]
+
+    @default("log_level")
+    def _log_level_default(self):
+        # nbgrader's INFO is a dozen lines per student; the line printed per student says what matters.
+        # --log-level=INFO brings them back.
+        return logging.WARNING
 
     def start(self) -> None:
         # AutogradeApp.start, with ParallelAutograde in place of Autograde.

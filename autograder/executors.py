@@ -164,7 +164,9 @@ def dask_client(jobs: int, scheduler: str = "") -> Iterator[object]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        # Dask's scheduler serves HTTP whatever the dashboard; on port 8787 by default, and where another cluster has
+        # it, with a warning. Any free port will do: no one looks at this cluster's dashboard.
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )
     try:

@@ -85,7 +85,7 @@ def run_autograde(args: list[str], course: Path, **env_vars: str) -> subprocess.
         RNN_GRADEBOOK=f"sqlite:///{course / 'gradebook.db'}",
     )
     env.update(env_vars)
-    command = [str(BIN / "python"), "-m", "autograder.autograde", *args]
+    command = [str(BIN / "python"), "-m", "autograder.autograde", "--log-level=INFO", *args]
     result = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"autograde {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result

@@ -65,7 +65,8 @@ def test_a_class_graded_on_a_cluster_losing_a_worker_matches_serial_grading(tmp_
         env = dict(os.environ, PYTHONPATH=str(ROOT), RNN_GRADEBOOK=f"sqlite:///{course / 'gradebook.db'}")
         env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"
         grading = subprocess.Popen(
-            [str(BIN / "python"), "-m", "autograder.autograde", ASSIGNMENT, "--scheduler", address],
+            # INFO: the log lines of each submission recorded, which are counted below
+            [str(BIN / "python"), "-m", "autograder.autograde", ASSIGNMENT, "--scheduler", address, "--log-level=INFO"],
             cwd=course,
             env=env,
             stdout=subprocess.PIPE,
