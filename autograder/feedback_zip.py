@@ -35,10 +35,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-# Moodle's download, flat or in folders: "<full name>_<participant id>_assignsubmission_file[_/]<file>".
-MOODLE = re.compile(r"(?:^|/)(?P<name>[^/]+?)_(?P<id>\d+)_assignsubmission_file(?:_|/)")
-# Canvas's download: "<name>[_LATE]_<user id>_<attachment id>_<file>" (a resubmission's file ends in -1, -2 …).
-CANVAS = re.compile(r"(?:^|/)(?P<name>[^/_]+)(?:_LATE)?_(?P<id>\d+)_(?P<attachment>\d+)_[^/]+$")
+from autograder.lms.names import parse
 
 
 @dataclass(frozen=True)
@@ -67,13 +64,12 @@ def students_in_download(names: list[str]) -> dict[str, Downloaded]:
     is the student's latest submission, the one a comment must answer.
     """
     found: dict[str, Downloaded] = {}
-    for name in names:
-        if match := MOODLE.search(name):
-            found.setdefault(match["id"], Downloaded(match["name"]))
-        elif match := CANVAS.search(name):
-            attachment, old = int(match["attachment"]), found.get(match["id"])
-            if old is None or (old.attachment or -1) < attachment:
-                found[match["id"]] = Downloaded(match["name"], attachment)
+    for lms_file in filter(None, map(parse, names)):  # read as `make collect` reads them (autograder/lms/names.py)
+        student, old = lms_file.student_id, found.get(lms_file.student_id)
+        if lms_file.lms == "moodle":
+            found.setdefault(student, Downloaded(lms_file.name))
+        elif old is None or (old.attachment or -1) < lms_file.attachment:
+            found[student] = Downloaded(lms_file.name, lms_file.attachment)
     return found
 
 
