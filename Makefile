@@ -158,10 +158,11 @@ autograde: venv
 	cd $(COURSE) && PYTHONPATH=$(RNN_COURSE_REPO) $(abspath $(BIN))/python -m autograder.autograde $(A) $(REGRADE_FLAG) \
 	  $(if $(JOBS),--jobs=$(JOBS)) $(if $(SCHEDULER),--scheduler=$(SCHEDULER)) $(if $(S),--student=$(S)) $(ARGS)
 
-# Feedback pages in $(COURSE)/feedback/<student>/A/, to return through the LMS.
+# Feedback pages in $(COURSE)/feedback/<student>/A/, to return through the LMS; S=<id> one student's
+# (with REGRADE=1 after regrading them, since their submission's time has not changed).
 feedback: venv
 	$(need_assignment)
-	$(NBGRADER) generate_feedback $(A) $(REGRADE_FLAG)
+	$(NBGRADER) generate_feedback $(A) $(REGRADE_FLAG) $(if $(S),--student=$(S))
 
 # The feedback pages of A as the bulk zips the LMSs take back: $(COURSE)/_build/feedback/A-moodle.zip (Moodle's
 # "Upload multiple feedback files in a zip") and, from a Canvas download, A-canvas.zip (Canvas's "Re-upload

@@ -38,6 +38,9 @@ c.DueDates.dates = {
     # "lstm": "2026-03-02 23:59:00 Europe/Berlin",
 }
 c.LatePenalty.per_day = 0.1
+# Canvas only: the column of each assignment in its gradebook import, "Name (assignment id)" (autograder/lms/grades.py);
+# without it Canvas makes a new assignment of the column.
+# c.LmsGrades.canvas_columns = {"lstm": "LSTM (123456)"}
 from autograder.lms.late import LatePenalty  # noqa: E402
 
 c.AssignLatePenalties.plugin_class = LatePenalty

@@ -202,11 +202,16 @@ def test_a_term_with_moodle(tmp_path):
         assert (course / "autograded" / s / A / "lstm.ipynb").stat().st_mtime_ns == autograded_before[s]
     assert recorded(course)["2002"]["score"] == full
 
-    # One student graded again on request, the others untouched.
+    # One student graded again on request, and their feedback page rewritten; the others untouched.
+    make("feedback", course, A=A)
+    page = {s: course / "feedback" / s / A / "lstm.html" for s in rows}
+    pages_before = {s: p.stat().st_mtime_ns for s, p in page.items()}
     one = make("autograde", course, A=A, S="2001", REGRADE=1, JOBS=1)
     assert list(graded_lines(one.stdout)) == ["2001"]
     for s in ("2003", "2004", "2005"):
         assert (course / "autograded" / s / A / "lstm.ipynb").stat().st_mtime_ns == autograded_before[s]
+    make("feedback", course, A=A, S="2001", REGRADE=1)
+    assert {s for s, p in page.items() if p.stat().st_mtime_ns != pages_before[s]} == {"2001"}
 
     make("grades", course, A=A)
     worksheet = {r["Identifier"]: r for r in read_csv(course / "_build" / "grades" / "moodle-lstm.csv")}

@@ -68,6 +68,8 @@ def graded_submissions(db_url: str, assignments: list[str] | None) -> list[Grade
         names = assignments if assignments is not None else [a.name for a in gb.assignments]
         for assignment in names:
             for sub in gb.assignment_submissions(assignment):
+                if not sub.notebooks:  # recorded (an extension, say) but not graded yet: no grade, not a 0
+                    continue
                 student = sub.student
                 lms = (student.lms_user_id or "").partition(":")[0]
                 name = " ".join(p for p in (student.first_name, student.last_name) if p)

@@ -13,7 +13,7 @@ preprocessor for the penalty. That plugin is :class:`LatePenalty`:
     penalty = score × min(1, per_day × ⌈seconds late ÷ 86 400⌉)
 
 with ``per_day`` 0.1 by default: 10 % of the score for each day or part of a
-day after the due date, nothing left after ten days. ``per_day = 0`` records
+day after the due date, nothing left from the tenth started day. ``per_day = 0`` records
 a submission as late (in the gradebook and the formgrader) without penalty.
 """
 

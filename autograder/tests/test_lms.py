@@ -9,13 +9,24 @@ from __future__ import annotations
 import csv
 import datetime
 import math
+import os
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from autograder import grading_report
 from autograder.lms.collect import Collected, choose, newest, unmapped_message, unzip_keeping_times
-from autograder.lms.grades import CANVAS_COLUMNS, MOODLE_COLUMNS, Graded, canvas_rows, moodle_rows, write_csv
+from autograder.lms.grades import (
+    CANVAS_COLUMNS,
+    MOODLE_COLUMNS,
+    Graded,
+    canvas_rows,
+    graded_submissions,
+    moodle_rows,
+    write_csv,
+)
 from autograder.lms.late import DAY, late_fraction
 from autograder.lms.names import LmsFile, notebook_stem, parse, released_notebook, split_name
 
@@ -183,6 +194,20 @@ def test_written_csv_leaves_ungraded_cells_empty(tmp_path):
     with open(tmp_path / "canvas.csv", newline="") as f:
         read = {r["ID"]: r for r in csv.DictReader(f)}
     assert read["4243"]["lstm"] == "" and read["4243"]["gru"] == "0"
+
+
+def test_a_submission_recorded_but_not_graded_gets_no_row(tmp_path, monkeypatch):
+    # the guide's extension (a submission row with a longer deadline) made before grading is no grade of 0
+    from nbgrader.api import Gradebook
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # its alembic
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url, "rnn") as gb:
+        gb.add_assignment("lstm")
+        gb.add_student("2004", first_name="Ada", last_name="Lovelace")
+        gb.update_or_create_submission("lstm", "2004", extension=datetime.timedelta(days=2))
+        assert [s.student.id for s in gb.assignment_submissions("lstm")] == ["2004"]
+    assert graded_submissions(url, ["lstm"]) == []
 
 
 # ---------------------------------------------------------------- what make autograde prints
