@@ -29,6 +29,7 @@ import nbformat
 import pytest
 from grading_cases import filled_release
 from lms_readers import moodle_reads
+from make_targets import MAKE
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ def make(target: str, course: Path, **variables) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "RNN_GRADEBOOK"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     # The suite runs in the environment `make` built: a test never rebuilds it (-o).
-    command = ["make", "-C", str(ROOT), "-o", "venv", "-o", ".venv/.installed", target, *args]
+    command = [*MAKE, target, *args]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"make {target} failed:\n{result.stdout}\n{result.stderr}"
     return result

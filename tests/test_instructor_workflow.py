@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from grading_cases import filled_release
+from make_targets import MAKE
 
 # Runs a term of the course with nbgrader: the full suite only (make test).
 pytestmark = pytest.mark.slow
@@ -28,7 +29,7 @@ def make(target: str, course: Path, gradebook: Path, **variables) -> subprocess.
     env = dict(os.environ, RNN_GRADEBOOK=f"sqlite:///{gradebook}")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     # -o: the environment is built before the tests run; never rebuild it from here.
-    command = ["make", "-C", str(ROOT), "-o", "venv", "-o", ".venv/.installed", target, *args]
+    command = [*MAKE, target, *args]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"make {target} failed:\n{result.stdout}\n{result.stderr}"
     return result
@@ -94,7 +95,7 @@ def test_a_term_through_the_make_targets(tmp_path):
 
 
 def test_a_target_without_an_assignment_says_which_exist(tmp_path):
-    command = ["make", "-C", str(ROOT), "-o", "venv", "-o", ".venv/.installed", "autograde"]
+    command = [*MAKE, "autograde"]
     result = subprocess.run(command, capture_output=True, text=True)
     assert result.returncode != 0
     assert "set A to one of:" in result.stderr and "lstm" in result.stderr and "recurrence" in result.stderr

@@ -29,6 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import launch_cell  # noqa: E402
+from make_targets import MAKE  # noqa: E402
 
 from autograder import handouts  # noqa: E402
 
@@ -201,7 +202,7 @@ def test_a_chapter_notebook_runs_on_binder_from_its_launch_cell(binder_env, tmp_
 @pytest.mark.slow
 def test_the_built_pages_launch_buttons_open_the_chapters_notebooks():
     result = subprocess.run(
-        ["make", "--no-print-directory", "-o", "venv", "-o", ".venv/.installed", "book"],
+        [*MAKE, "book"],
         capture_output=True,
         text=True,
         cwd=ROOT,

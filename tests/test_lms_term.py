@@ -23,6 +23,7 @@ import nbformat
 import pytest
 from dateutil.tz import gettz
 from grading_cases import filled_release
+from make_targets import MAKE
 from nbgrader.api import Gradebook
 
 pytestmark = pytest.mark.slow
@@ -37,7 +38,7 @@ def make(target: str, course: Path, ok: bool = True, **variables) -> subprocess.
     env = dict(os.environ, RNN_GRADEBOOK=f"sqlite:///{course / 'gradebook.db'}")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     # -o: the environment is built before the tests run; never rebuild it from here.
-    command = ["make", "-C", str(ROOT), "-o", "venv", "-o", ".venv/.installed", target, *args]
+    command = [*MAKE, target, *args]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if ok:
         assert result.returncode == 0, f"make {target} failed:\n{result.stdout}\n{result.stderr}"

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from make_targets import MAKE
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +40,7 @@ def make(target: str) -> subprocess.CompletedProcess:
     The tests run inside the environment already: ``-o venv`` keeps make from
     reinstalling it when pyproject.toml is newer.
     """
-    command = ["make", "--no-print-directory", "-o", "venv", "-o", ".venv/.installed", target]
+    command = [*MAKE, target]
     result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     warnings = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "WARNING:" in line]
     assert result.returncode == 0, f"make {target} failed:\n" + "\n".join(

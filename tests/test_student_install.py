@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from grading_cases import BPTT_WRONG, filled_release
+from make_targets import MAKE
 
 from autograder.student_kit import leaks
 
@@ -43,20 +44,9 @@ def lms_zip(tmp_path_factory) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RNN_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     for target in ("student-kit", "lms-zip"):
-        # The suite runs in the environment `make` built: a test never rebuilds it (-o).
-        make = [
-            "make",
-            "-C",
-            str(ROOT),
-            "-o",
-            "venv",
-            "-o",
-            ".venv/.installed",
-            target,
-            f"COURSE={course}",
-            f"A={ASSIGNMENT}",
-        ]
-        result = subprocess.run(make, env=env, capture_output=True, text=True)
+        result = subprocess.run(
+            [*MAKE, target, f"COURSE={course}", f"A={ASSIGNMENT}"], env=env, capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     return course / "_build" / "lms" / f"{ASSIGNMENT}.zip"
 

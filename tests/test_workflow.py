@@ -17,11 +17,11 @@ import sys
 from pathlib import Path
 
 import yaml
+from make_targets import MAKE
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
 # The tests run inside the environment already: `venv` would reinstall it whenever pyproject.toml is newer.
-MAKE = ["make", "--no-print-directory", "-o", "venv", "-o", ".venv/.installed"]
 
 
 def steps() -> list[dict]:

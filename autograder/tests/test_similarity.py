@@ -25,6 +25,7 @@ import pytest
 from grading_cases import filled_release, instructor_code
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from make_targets import MAKE
 from similarity_corpus import (
     ASSIGNMENTS,
     as_answer,
@@ -228,20 +229,8 @@ def test_make_similarity_reports_the_copies_of_a_small_class(tmp_path):
     broken = course / "submitted" / "1005" / assignment
     broken.mkdir(parents=True)
     (broken / f"{assignment}.ipynb").write_text('{"cells": [')  # an upload cut short
-    # The test runs inside the environment: make must not rebuild it (-o), only run the target.
     result = subprocess.run(
-        [
-            "make",
-            "-C",
-            str(ROOT),
-            "-o",
-            "venv",
-            "-o",
-            ".venv/.installed",
-            "similarity",
-            f"COURSE={course}",
-            f"A={assignment}",
-        ],
+        [*MAKE, "similarity", f"COURSE={course}", f"A={assignment}"],
         capture_output=True,
         text=True,
         env=dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"),
