@@ -139,7 +139,7 @@ def verdict_for(nb, release: Release | None, seed: int | None, where: Where | No
     if verdict.status == "crashed":
         # A worker that is not root runs its sandboxes as its own user, whose process limit every sandbox of
         # that machine shares: there, another student's fork bomb can stop this one's sandbox from starting.
-        # A crash is rare and its grading short, so it is graded again here, where nothing else runs beside it.
+        # A crash is rare and its grading short, so it is graded again here, one submission at a time.
         log.info("%s crashed on a worker; graded again here", where.student)
         return grade_notebook(nb, release=release, seed=seed)
     return verdict

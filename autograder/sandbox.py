@@ -227,20 +227,15 @@ def detect_isolation() -> Isolation:
     reasons = []
     for python in _candidate_pythons():
         probe = "import sys, os; sys.path[:0] = sys.argv[-1].split(os.pathsep); import numpy; print(os.getuid())"
-        user = sandbox_users.claim()
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                inbox, outbox = _work_directories(Path(tmp))
-                (inbox / "driver.py").write_text(probe)
-                command = sandbox_users.drop_to(user) + _bwrap_command(inbox, outbox, python)
-                try:
-                    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-                except subprocess.TimeoutExpired:
-                    reasons.append(f"{python}: timed out")
-                    continue
-        finally:
-            if user is not None:
-                user.release()
+        with sandbox_users.claimed() as user, tempfile.TemporaryDirectory() as tmp:
+            inbox, outbox = _work_directories(Path(tmp))
+            (inbox / "driver.py").write_text(probe)
+            command = sandbox_users.drop_to(user) + _bwrap_command(inbox, outbox, python)
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+            except subprocess.TimeoutExpired:
+                reasons.append(f"{python}: timed out")
+                continue
         if done.returncode == 0 and done.stdout.strip() == str(user.uid if user else os.getuid()):
             return Isolation("bubblewrap", python, f"bwrap as uid {done.stdout.strip()}, no network, {python}")
         reasons.append(f"{python}: {done.stderr.strip()[-300:]}")
@@ -298,12 +293,8 @@ def run(
     isolation = detect_isolation()
     if isolation.level == "none":
         raise IsolationUnavailable(f"refusing to run student code without isolation: {isolation.reason}")
-    user = sandbox_users.claim()
-    try:
+    with sandbox_users.claimed() as user:
         return _run_as(user, isolation, answer, calls, arrays, limits)
-    finally:
-        if user is not None:
-            user.release()
 
 
 def _run_as(

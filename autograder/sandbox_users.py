@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +104,17 @@ def claim() -> SandboxUser | None:
             continue
         return SandboxUser(uid, fd)
     raise NoFreeUser(f"all {len(uid_range())} sandbox uids are in use (RNN_SANDBOX_UIDS sets the range)")
+
+
+@contextmanager
+def claimed() -> Iterator[SandboxUser | None]:
+    """A uid (:func:`claim`) held while the block runs, and given back however it ends."""
+    user = claim()
+    try:
+        yield user
+    finally:
+        if user is not None:
+            user.release()
 
 
 def drop_to(user: SandboxUser | None) -> list[str]:
