@@ -3,7 +3,8 @@
 `make book` builds the HTML and `make pdf` the PDF after it, each with
 warnings as errors, as the deployment workflow runs them; the PDF build takes
 every chapter from the execution cache the HTML build filled, and puts the
-PDF beside the HTML for the site. Then, from the PDF:
+PDF beside the HTML for the site, where every page's header links to it. Then,
+from the PDF:
 
 * its text (``pdftotext``) has every page of ``_toc.yml`` under its title, the
   chapters with the HTML's numbers ("Chapter 4. Long short-term memory");
@@ -81,6 +82,14 @@ def test_the_pdf_build_runs_no_chapter_again_and_puts_the_pdf_beside_the_html(bu
     assert (HTML / PDF.name).read_bytes() == PDF.read_bytes(), "the published site would not offer this PDF"
 
 
+def test_every_page_of_the_site_links_to_where_it_publishes_the_pdf(builds):
+    # The workflow uploads _build/html, so the PDF beside index.html is served at html.baseurl + its name.
+    baseurl = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"]
+    published = baseurl.rstrip("/") + "/" + PDF.name
+    for page in sorted((HTML / "book").glob("*.html")):
+        assert f'href="{published}"' in page.read_text(encoding="utf-8"), f"{page.name} does not link to {published}"
+
+
 def test_every_page_is_in_the_pdf_under_its_title_and_number(text):
     flat = " ".join(text.split())
     titles = html_titles()
@@ -136,6 +145,12 @@ def test_the_bibliography_is_at_the_end_with_every_entry(text):
         title = re.sub(r"[^a-z0-9]", "", entry.fields["title"].replace("{", "").replace("}", "").lower())
         assert title in end_matter, f"{key}: '{entry.fields['title']}' is not in the bibliography"
         assert title in flat
+    # Each entry's label is BibTeX's alpha form, the authors' initials and the year ([HS97], [CvMG+14]). A name
+    # written with a TeX accent in references.bib ({\v{n}}) would come out as [LHTivnoG96] instead.
+    labels = re.findall(r"^\s*\[([^\]\s]+)\]", text[start:], re.M)
+    assert len(labels) == len(entries), labels
+    odd = [label for label in labels if not re.fullmatch(r"[A-Z][A-Za-z]{0,3}\+?\d\d[a-z]?", label)]
+    assert not odd, f"bibliography labels that are not author initials and a year: {odd}"
 
 
 def html_figures() -> dict[str, int]:
