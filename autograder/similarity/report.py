@@ -39,8 +39,9 @@ section.pair { border: 1px solid #ccc; border-radius: 6px; margin: 1.2em 0; padd
 .sides { display: grid; grid-template-columns: 1fr 1fr; gap: .8em; margin-top: .6em; }
 .sides > div { min-width: 0; }
 .sides h3 { font-size: .95em; margin: 0 0 .3em; }
-pre { background: #fafafa; border: 1px solid #e2e2e2; padding: .5em; overflow-x: auto; font-size: 12.5px;
-      line-height: 1.35; margin: 0; white-space: pre; }
+/* long lines wrap: the two sides are read together, and a pane scrolled on its own would hide a match */
+pre { background: #fafafa; border: 1px solid #e2e2e2; padding: .5em; font-size: 12.5px;
+      line-height: 1.35; margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .hl { background: #ffd36b; }
 """
 

@@ -218,7 +218,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_make_similarity_reports_the_copies_of_a_small_class(tmp_path):
+def test_make_similarity_reports_the_copies_of_a_small_class(tmp_path, browser):
     assignment = "recurrence"
     course = new_course(tmp_path, assignment)
     honest, other = INDEPENDENT[assignment][0], INDEPENDENT[assignment][2]
@@ -250,6 +250,33 @@ def test_make_similarity_reports_the_copies_of_a_small_class(tmp_path):
     assert "http://" not in page and "https://" not in page and "<script" not in page  # works offline
     shown = [float(s) for s in re.findall(r'<span class="score">(\d+)%</span>', page)]
     assert len(shown) == 2 and shown == sorted(shown, reverse=True)  # highest first
+    assert_reads_in_a_browser(browser, out / "report.html")
+
+
+def assert_reads_in_a_browser(browser, report: Path) -> None:
+    """Offline, each pair's two sides next to each other, matches highlighted, no line hidden past a pane's edge."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on("request", lambda r: problems.append(f"request: {r.url}") if not r.url.startswith("file:") else None)
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    try:
+        page.goto(report.as_uri(), wait_until="load")
+        sides = page.evaluate(
+            """() => [...document.querySelectorAll('section.pair')].map(s => [...s.querySelectorAll('pre')].map(p => {
+                const r = p.getBoundingClientRect();
+                return {left: r.left, right: r.right, top: r.top, width: r.width,
+                        hidden: p.scrollWidth > p.clientWidth + 1, marks: p.querySelectorAll('.hl').length};
+            }))"""
+        )
+    finally:
+        page.close()
+    assert not problems, problems
+    assert len(sides) == 2
+    for a, b in sides:
+        assert a["right"] <= b["left"] and abs(a["top"] - b["top"]) < 1, "the two sides are not next to each other"
+        assert min(a["width"], b["width"]) > 400, "a side is too narrow to read"
+        assert a["marks"] > 0 and b["marks"] > 0, "no matching region is highlighted"
+        assert not a["hidden"] and not b["hidden"], "a line runs past the edge of its pane"
 
 
 def test_an_unknown_assignment_or_no_submissions_is_an_error(tmp_path):
