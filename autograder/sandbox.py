@@ -55,6 +55,8 @@ DRIVER = Path(__file__).with_name("sandbox_driver.py")
 # The values' format, shared by both ends; copied beside the driver (it imports nothing from the course).
 CHANNEL = Path(__file__).with_name("channel.py")
 STATUSES = ("ok", "timed out", "crashed", "malformed", "refused")
+# A call under a check's own time limit (CPU seconds) is also stopped after this many times as long in wall time.
+SLOW_WALL_FACTOR = 5
 
 
 class IsolationUnavailable(RuntimeError):
@@ -362,24 +364,51 @@ def _remove_when_released(path: Path, attempts: int = 100) -> None:
         time.sleep(0.02)
 
 
+def _process_tree(pid: int):
+    """``pid`` and its descendants alive now, as ``/proc/<pid>`` directories (read by the grader, not reported)."""
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        proc = Path(f"/proc/{current}")
+        try:
+            for task in (proc / "task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue  # it ended while we looked
+        yield proc
+
+
 def _peak_memory(pid: int) -> int:
     """The largest peak resident size (VmHWM) among ``pid`` and its descendants, in bytes; 0 if gone.
 
     Read from ``/proc`` by the grader, so the student's code cannot misreport it.
     """
-    peak, pending = 0, [pid]
-    while pending:
-        current = pending.pop()
+    peak = 0
+    for proc in _process_tree(pid):
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            for task in Path(f"/proc/{current}/task").iterdir():
-                pending.extend(int(c) for c in (task / "children").read_text().split())
-        except (OSError, ValueError):
+            status = (proc / "status").read_text()
+        except OSError:
             continue
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
                 peak = max(peak, int(line.split()[1]) * 1024)
     return peak
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) spent so far by ``pid``'s tree: the live processes and the children they reaped.
+
+    Fields 14 to 17 of ``/proc/<pid>/stat`` (utime, stime, cutime, cstime), counted after the command
+    name's closing parenthesis, which may itself hold spaces.
+    """
+    ticks = 0
+    for proc in _process_tree(pid):
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        ticks += sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _copy_driver(inbox: Path) -> None:
@@ -423,11 +452,13 @@ class Session:
         """Send one request; return the reply and its arrays (float64), or raise :class:`RunnerDied`.
 
         ``timeout`` (seconds), when shorter than the wall limit, ends the session with the status
-        "too slow" if no answer comes by then: the check's own limit on one call, not the sandbox's.
+        "too slow" once the call has spent that much CPU time (or SLOW_WALL_FACTOR times as much wall
+        time): the check's own limit on one call, not the sandbox's.
         """
         if self.dead:
             raise self.dead
         n = self.count = self.count + 1
+        cpu_start = _cpu_seconds(self.process.pid) if timeout is not None else 0.0
         (self.inbox / f"req-{n}.json").write_text(json.dumps(payload))
         np.savez(self.inbox / f"req-{n}.npz", **dict(arrays or {}))
         try:
@@ -436,12 +467,21 @@ class Session:
         except (BrokenPipeError, OSError, ValueError):
             raise self._died("crashed", "the process had already ended") from None
         own_limit = timeout is not None and timeout < self.limits.wall_seconds
-        answered = self._wait_for(n, timeout if own_limit else self.limits.wall_seconds)
+        if own_limit:
+            # The check's limit is on the CPU time the call spends, so that a machine busy with other
+            # gradings cannot make a correct answer too slow; a call that waits instead of computing
+            # is stopped by the wall clock, at SLOW_WALL_FACTOR times as long.
+            wall = min(self.limits.wall_seconds, SLOW_WALL_FACTOR * timeout)
+            answered = self._wait_for(n, wall, cpu_seconds=timeout, cpu_start=cpu_start)
+        else:
+            answered = self._wait_for(n, self.limits.wall_seconds)
         self.peak_bytes = max(self.peak_bytes, _peak_memory(self.process.pid))
         if answered == "ended":
             raise self._died("crashed", "the process ended")
+        if answered == "too slow":
+            raise self._died("too slow", f"it used more than the check's {timeout:g} s of CPU time")
         if answered != "answered" and own_limit:
-            raise self._died("too slow", f"no answer within the check's {timeout:g} s")
+            raise self._died("too slow", f"no answer within {wall:g} s")
         if answered != "answered":
             raise self._died("timed out", f"no answer within {self.limits.wall_seconds:g} s")
         try:
@@ -468,8 +508,9 @@ class Session:
         self.provided[key] = prefix + key
         return self.provided[key]
 
-    def _wait_for(self, n: int, seconds: float) -> str:
-        """ "answered", "ended" (the process is gone) or "timeout".
+    def _wait_for(self, n: int, seconds: float, cpu_seconds: float | None = None, cpu_start: float = 0.0) -> str:
+        """ "answered", "ended" (the process is gone), "timeout" after ``seconds``, or "too slow" once the
+        sandbox's processes have spent ``cpu_seconds`` of CPU time since ``cpu_start`` (checked every 0.25 s).
 
         Reads the channel's raw bytes and splits lines itself: a buffered
         ``readline`` would take several lines at once and then wait on the
@@ -489,6 +530,8 @@ class Session:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return "timeout"
+                if cpu_seconds is not None and _cpu_seconds(self.process.pid) - cpu_start > cpu_seconds:
+                    return "too slow"
                 if not selector.select(timeout=min(left, 0.25)):
                     # still working: sample its memory now, as a process killed later can no longer be read
                     self.peak_bytes = max(self.peak_bytes, _peak_memory(self.process.pid))

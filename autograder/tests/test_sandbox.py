@@ -5,6 +5,8 @@ Every fault ends in a recorded status and leaves this process and the next run u
 
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -137,6 +139,61 @@ def _processes_of(uid: int) -> int:
         except OSError:
             continue
     return count
+
+
+def _timed_call(code: str, timeout: float) -> tuple[str, float]:
+    """Run ``f`` of ``code`` once in a session under a check's time limit: "ok" or the session's end, and seconds."""
+    with sandbox.Session(FAST) as session:
+        session.request({"op": "exec", "code": code})
+        start = time.monotonic()
+        try:
+            session.request({"op": "call", "fn": "f", "args": [{"a": "x0"}]}, {"x0": np.ones(2)}, timeout=timeout)
+            return "ok", time.monotonic() - start
+        except RunnerDied as died:
+            return f"{died.status}: {died.detail}", time.monotonic() - start
+
+
+BURN = (  # spends ``seconds`` of CPU time, however long that takes on the wall clock
+    "import os, time\ndef burn(seconds):\n    end = time.process_time() + seconds\n"
+    "    while time.process_time() < end:\n        pass\n"
+)
+
+
+def test_a_checks_time_limit_counts_the_calls_cpu_time_not_the_wall_clock():
+    # A grading machine busy with other gradings stretches the wall clock; only CPU time says how much a call computed.
+    waits = "import time\ndef f(x):\n    time.sleep(1.5)\n    return x"
+    assert _timed_call(waits, timeout=0.5)[0] == "ok"  # 1.5 s of wall clock, almost no CPU time
+    computes = BURN + "def f(x):\n    burn(30)\n    return x"
+    status, seconds = _timed_call(computes, timeout=0.5)
+    assert status.startswith("too slow") and "CPU time" in status and seconds < 2, (status, seconds)
+
+
+def test_cpu_time_spent_in_child_processes_counts_too():
+    # Numerical differentiation spread over forked processes must not slip under the limit.
+    forks = BURN + "def f(x):\n    kids = [os.fork() for _ in range(3)]\n    if 0 in kids:\n        burn(30)\n"
+    forks += "        os._exit(0)\n    for kid in kids:\n        os.waitpid(kid, 0)\n    return x"
+    status, seconds = _timed_call(forks, timeout=0.5)
+    assert status.startswith("too slow") and "CPU time" in status and seconds < 2, (status, seconds)
+
+
+def test_a_call_that_waits_is_stopped_by_the_wall_clock_at_last():
+    waits = "import time\ndef f(x):\n    time.sleep(30)\n    return x"
+    status, seconds = _timed_call(waits, timeout=0.4)
+    assert status == f"too slow: no answer within {sandbox.SLOW_WALL_FACTOR * 0.4:g} s", status
+    assert seconds < sandbox.SLOW_WALL_FACTOR * 0.4 + 1
+
+
+def test_a_correct_call_on_a_loaded_machine_is_not_too_slow():
+    # Six processes spin on this machine's cores: the call gets a fraction of one, its wall time over the limit.
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(6)]
+    try:
+        quick = BURN + "def f(x):\n    burn(0.25)\n    return x"
+        status, seconds = _timed_call(quick, timeout=0.5)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert status == "ok", (status, seconds)
 
 
 def test_floods_of_output_are_dropped():
