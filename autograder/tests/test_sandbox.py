@@ -184,9 +184,15 @@ def test_a_call_that_waits_is_stopped_by_the_wall_clock_at_last():
 
 
 def test_a_correct_call_on_a_loaded_machine_is_not_too_slow():
-    # Six processes spin on this machine's cores: the call gets a fraction of one, its wall time over the limit.
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(6)]
+    # Three processes per core spin, each in a session of its own as a grading beside it would be (the kernel shares
+    # the CPU between sessions first): the call gets about a third of a core, its wall time over the limit.
+    spin = "print('spinning', flush=True)\nwhile True:\n    pass"
+    hogs = [
+        subprocess.Popen([sys.executable, "-c", spin], stdout=subprocess.PIPE, text=True, start_new_session=True)
+        for _ in range(3 * len(os.sched_getaffinity(0)))
+    ]
     try:
+        assert all(hog.stdout.readline() == "spinning\n" for hog in hogs)
         quick = BURN + "def f(x):\n    burn(0.25)\n    return x"
         status, seconds = _timed_call(quick, timeout=0.5)
     finally:
@@ -194,6 +200,7 @@ def test_a_correct_call_on_a_loaded_machine_is_not_too_slow():
             hog.kill()
             hog.wait()
     assert status == "ok", (status, seconds)
+    assert seconds > 0.5, "the machine was not loaded: this test would pass under a wall-clock limit too"
 
 
 def test_floods_of_output_are_dropped():
