@@ -510,7 +510,8 @@ class Session:
 
     def _wait_for(self, n: int, seconds: float, cpu_seconds: float | None = None, cpu_start: float = 0.0) -> str:
         """ "answered", "ended" (the process is gone), "timeout" after ``seconds``, or "too slow" once the
-        sandbox's processes have spent ``cpu_seconds`` of CPU time since ``cpu_start`` (checked every 0.25 s).
+        sandbox's processes have spent ``cpu_seconds`` of CPU time since ``cpu_start`` (checked at each wake,
+        at most 0.25 s apart).
 
         Reads the channel's raw bytes and splits lines itself: a buffered
         ``readline`` would take several lines at once and then wait on the

@@ -3,8 +3,8 @@
 `make book` builds the HTML and `make pdf` the PDF after it, each with
 warnings as errors, as the deployment workflow runs them; the PDF build takes
 every chapter from the execution cache the HTML build filled, and puts the
-PDF beside the HTML for the site, where every page's header links to it. Then,
-from the PDF:
+PDF beside the HTML for the site, where an icon on every page links to it.
+Then, from the PDF:
 
 * its text (``pdftotext``) has every page of ``_toc.yml`` under its title, the
   chapters with the HTML's numbers ("Chapter 4. Long short-term memory");

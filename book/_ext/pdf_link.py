@@ -2,8 +2,9 @@
 
 `make pdf` puts the PDF beside the HTML (``_build/html/<name>.pdf``), and the
 deployment workflow publishes both, so on the site the PDF lives at
-``html.baseurl`` + its name. This extension adds a "Download the book as a
-PDF" icon to the header of every page, pointing there. The address is
+``html.baseurl`` + its name. This extension adds a PDF icon ("The whole book
+as one PDF") to the theme's icon links, which sphinx-book-theme shows under
+the book's title on every page, pointing there. The address is
 absolute: the pages sit at different depths of the site, and a local build
 without `make pdf` has no PDF of its own to point at.
 """
@@ -49,6 +50,6 @@ def _add_icon_link(app, config) -> None:
 
 
 def setup(app):
-    # after jupyter-book has filled html_theme_options and latex_documents from _config.yml
+    # after jupyter-book has filled html_theme_options (launch buttons, repository) from _config.yml
     app.connect("config-inited", _add_icon_link, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
